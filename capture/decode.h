@@ -19,15 +19,15 @@
 #include "reassembly/segment.h"
 
 typedef enum ms_decode_result {
-	MS_DECODE_OK = 0,      /* *out holds a TCP segment */
-	MS_DECODE_FRAG_HELD,   /* an IPv4 fragment was stored; nothing yet */
-	MS_DECODE_NOT_IP,      /* ARP, LLDP, ... */
-	MS_DECODE_NOT_TCP,     /* UDP, ICMP, ... */
-	MS_DECODE_TRUNCATED,   /* caplen shorter than the headers need */
-	MS_DECODE_MALFORMED,   /* bad version, header length, total length */
-	MS_DECODE_BAD_LINK,    /* link type not supported */
-	MS_DECODE_FRAG_LIMIT,  /* fragment dropped: a limit was hit */
-	MS_DECODE_FRAG_BAD,    /* overlapping/inconsistent fragments */
+	MS_DECODE_OK = 0,     /* *out holds a TCP segment */
+	MS_DECODE_FRAG_HELD,  /* an IPv4 fragment was stored; nothing yet */
+	MS_DECODE_NOT_IP,     /* ARP, LLDP, ... */
+	MS_DECODE_NOT_TCP,    /* UDP, ICMP, ... */
+	MS_DECODE_TRUNCATED,  /* caplen shorter than the headers need */
+	MS_DECODE_MALFORMED,  /* bad version, header length, total length */
+	MS_DECODE_BAD_LINK,   /* link type not supported */
+	MS_DECODE_FRAG_LIMIT, /* fragment dropped: a limit was hit */
+	MS_DECODE_FRAG_BAD,   /* overlapping/inconsistent fragments */
 	MS_DECODE_RESULT_COUNT
 } ms_decode_result;
 
@@ -38,8 +38,8 @@ typedef struct ms_decoder_limits {
 } ms_decoder_limits;
 
 #define MS_FRAG_MAX_DATAGRAMS_DEFAULT 1024
-#define MS_FRAG_MAX_BYTES_DEFAULT (16u << 20)
-#define MS_FRAG_TIMEOUT_DEFAULT 30
+#define MS_FRAG_MAX_BYTES_DEFAULT     (16u << 20)
+#define MS_FRAG_TIMEOUT_DEFAULT       30
 
 typedef struct ms_decoder ms_decoder;
 
@@ -51,8 +51,8 @@ void ms_decoder_free(ms_decoder *d);
  * pkt or, for a reassembled IPv4 datagram, into the decoder's own buffer;
  * either way it is valid until the next call. */
 ms_decode_result ms_decoder_decode(ms_decoder *d, int linktype,
-				   const uint8_t *pkt, uint32_t caplen,
-				   ms_time ts, ms_segment *out);
+                                   const uint8_t *pkt, uint32_t caplen,
+                                   ms_time ts, ms_segment *out);
 
 /* Stable snake_case names for counters and the stats event
  * ("truncated", "not_tcp", ...). */

@@ -35,7 +35,7 @@ typedef enum ms_source_status {
 	MS_SOURCE_END = 0,      /* end of file, or ms_source_break() */
 	MS_SOURCE_TIMEOUT = -1, /* live: no frame within the read timeout */
 	MS_SOURCE_ERROR = -2,   /* ms_source_error() says why, e.g. a file
-				   cut in the middle of a packet */
+	                           cut in the middle of a packet */
 } ms_source_status;
 
 typedef struct ms_source_stats {
@@ -46,7 +46,7 @@ typedef struct ms_source ms_source;
 
 /* Returns NULL with a one-line reason in errbuf on failure. */
 ms_source *ms_source_open(const ms_source_options *opt, char *errbuf,
-			  size_t errlen);
+                          size_t errlen);
 /* The frame's data stays valid until the next call. */
 ms_source_status ms_source_next(ms_source *s, ms_frame *out);
 const char *ms_source_error(const ms_source *s);

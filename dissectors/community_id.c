@@ -10,8 +10,8 @@ static void put16(uint8_t *p, uint16_t v)
 }
 
 void ms_community_id_tcp(uint16_t seed, int ip_version, const uint8_t *saddr,
-			 uint16_t sport, const uint8_t *daddr, uint16_t dport,
-			 char out[MS_COMMUNITY_ID_LEN])
+                         uint16_t sport, const uint8_t *daddr, uint16_t dport,
+                         char out[MS_COMMUNITY_ID_LEN])
 {
 	size_t alen = ip_version == 6 ? 16 : 4;
 	uint8_t in[2 + 16 + 16 + 2 + 2 + 2], *p = in;

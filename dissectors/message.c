@@ -1,0 +1,234 @@
+#include "dissectors/message.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int ms_message_init(ms_message *m, size_t max_header)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr_max = max_header;
+	m->hdr = malloc(max_header ? max_header : 1);
+	m->sha = EVP_MD_CTX_new();
+	if (!m->hdr || !m->sha) {
+		ms_message_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+void ms_message_free(ms_message *m)
+{
+	free(m->hdr);
+	EVP_MD_CTX_free(m->sha);
+	m->hdr = NULL;
+	m->sha = NULL;
+}
+
+void ms_message_begin(ms_message *m)
+{
+	EVP_DigestInit_ex(m->sha, EVP_sha256(), NULL);
+	m->hdr_len = 0;
+	m->in_headers = true;
+	m->hdr_truncated = false;
+	m->active = true;
+	m->size = 0;
+	m->missing = 0;
+}
+
+/* The header block ends at the first empty line (RFC 5322 §2.1). Only
+ * the newly appended bytes are searched, so the scan stays linear however
+ * the message is split. */
+static void headers_append(ms_message *m, const uint8_t *p, size_t n)
+{
+	size_t room = m->hdr_max - m->hdr_len;
+	size_t take = n < room ? n : room;
+	const char *h = m->hdr;
+
+	memcpy(m->hdr + m->hdr_len, p, take);
+	for (size_t i = m->hdr_len; i < m->hdr_len + take; i++) {
+		const char *q = memchr(h + i, '\n', m->hdr_len + take - i);
+
+		if (!q)
+			break;
+		i = (size_t)(q - h);
+		if (i == 0 || h[i - 1] == '\n' ||
+		    (h[i - 1] == '\r' && (i == 1 || h[i - 2] == '\n'))) {
+			m->hdr_len = i + 1;
+			m->in_headers = false;
+			return;
+		}
+	}
+	m->hdr_len += take;
+	if (take < n) {
+		m->hdr_truncated = true;
+		m->in_headers = false;
+	}
+}
+
+void ms_message_data(ms_message *m, const uint8_t *p, size_t n)
+{
+	EVP_DigestUpdate(m->sha, p, n);
+	m->size += n;
+	if (m->in_headers)
+		headers_append(m, p, n);
+}
+
+void ms_message_gap(ms_message *m, uint64_t n)
+{
+	m->missing += n;
+	/* Header fields after a hole could be anything: stop collecting. */
+	m->in_headers = false;
+}
+
+/* Unfolds the header block in place: a line ending followed by white
+ * space continues the field (RFC 5322 §2.2.3). Fields become one line
+ * each, separated by '\n'. */
+static size_t headers_unfold(char *h, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (h[i] == '\r' && i + 1 < n && h[i + 1] == '\n')
+			continue;
+		if (h[i] == '\n' && i + 1 < n &&
+		    (h[i + 1] == ' ' || h[i + 1] == '\t'))
+			continue;
+		h[o++] = h[i];
+	}
+	return o;
+}
+
+static ms_str str_trim(const char *p, size_t n)
+{
+	while (n > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
+	                 p[n - 1] == '\r' || p[n - 1] == '\n'))
+		n--;
+	return (ms_str){p, n};
+}
+
+/* Splits an address list at commas outside quotes, comments and angle
+ * brackets (RFC 5322 §3.4). */
+static size_t split_addresses(ms_str v, ms_str *out, size_t max, size_t have)
+{
+	size_t start = 0;
+	int depth = 0;
+	bool quoted = false;
+
+	for (size_t i = 0; i <= v.len && have < max; i++) {
+		char c = i < v.len ? v.p[i] : ',';
+
+		if (quoted) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				quoted = false;
+			continue;
+		}
+		if (c == '"')
+			quoted = true;
+		else if (c == '(' || c == '<')
+			depth++;
+		else if ((c == ')' || c == '>') && depth > 0)
+			depth--;
+		else if (c == ',' && depth == 0) {
+			ms_str a = str_trim(v.p + start, i - start);
+			if (a.len > 0)
+				out[have++] = a;
+			start = i + 1;
+		}
+	}
+	return have;
+}
+
+static void header_field(ms_message *m, ms_str name, ms_str value)
+{
+	ms_headers *h = &m->headers;
+	static const struct {
+		const char *name;
+		size_t off;
+	} single[] = {
+	        {"from", offsetof(ms_headers, from)},
+	        {"subject", offsetof(ms_headers, subject)},
+	        {"date", offsetof(ms_headers, date)},
+	        {"message-id", offsetof(ms_headers, message_id)},
+	        {"in-reply-to", offsetof(ms_headers, in_reply_to)},
+	        {"x-mailer", offsetof(ms_headers, x_mailer)},
+	        {"user-agent", offsetof(ms_headers, user_agent)},
+	};
+
+	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++) {
+		ms_str *slot = (ms_str *)((char *)h + single[i].off);
+		if (strlen(single[i].name) == name.len &&
+		    strncasecmp(single[i].name, name.p, name.len) == 0) {
+			if (!slot->p) /* the first occurrence counts */
+				*slot = value;
+			return;
+		}
+	}
+	if (name.len == 2 && strncasecmp(name.p, "to", 2) == 0)
+		h->to_count = split_addresses(value, m->to, MS_MAX_ADDR_FIELDS,
+		                              h->to_count);
+	else if (name.len == 2 && strncasecmp(name.p, "cc", 2) == 0)
+		h->cc_count = split_addresses(value, m->cc, MS_MAX_ADDR_FIELDS,
+		                              h->cc_count);
+	else if (name.len == 8 && strncasecmp(name.p, "received", 8) == 0) {
+		/* Received fields are prepended by each hop (RFC 5321
+		 * §4.4): the first in the block is the last hop. */
+		if (h->received_count++ == 0)
+			h->received_last = value;
+		h->received_first = value;
+	}
+}
+
+static void headers_parse(ms_message *m)
+{
+	size_t n = headers_unfold(m->hdr, m->hdr_len);
+	const char *p = m->hdr, *end = m->hdr + n;
+
+	memset(&m->headers, 0, sizeof(m->headers));
+	m->headers.to = m->to;
+	m->headers.cc = m->cc;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *colon;
+
+		if (!eol)
+			eol = end;
+		colon = memchr(p, ':', (size_t)(eol - p));
+		if (colon && colon > p)
+			header_field(
+			        m, str_trim(p, (size_t)(colon - p)),
+			        str_trim(colon + 1, (size_t)(eol - colon - 1)));
+		p = eol + 1;
+	}
+}
+
+bool ms_message_end(ms_message *m, ms_ev_message *ev)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_DigestFinal_ex(m->sha, md, &mdlen);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+		ev->sha256[2 * i] = hex[md[i] >> 4];
+		ev->sha256[2 * i + 1] = hex[md[i] & 15];
+	}
+	ev->sha256[64] = '\0';
+	ev->size = m->size;
+	ev->missing_bytes = m->missing;
+	ev->complete = m->missing == 0;
+	ev->headers = NULL;
+	if (m->hdr_len > 0) {
+		headers_parse(m);
+		ev->headers = &m->headers;
+	}
+	m->active = false;
+	return m->hdr_truncated;
+}

@@ -1,0 +1,820 @@
+/* pop3.c: POP3 (RFC 1939) with CAPA and extended response codes
+ * (RFC 2449), SASL AUTH (RFC 5034) and STLS (RFC 2595).
+ *
+ * Client lines become commands queued in order; server status lines pop
+ * them (POP3 replies come strictly in order, RFC 2449 §6.6). Whether a
+ * reply is multi-line depends on the command and its status, which is
+ * why the queue is the heart of the parser.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dissectors/lines.h"
+#include "dissectors/sasl.h"
+#include "dissectors/session.h"
+
+/* RFC 1939 §3: the session's states. UNKNOWN is ours: a capture that
+ * began after the login cannot tell. */
+typedef enum pop3_state {
+	POP3_AUTHORIZATION,
+	POP3_TRANSACTION,
+	POP3_UPDATE,
+	POP3_UNKNOWN,
+} pop3_state;
+
+static const char *const state_names[] = {"AUTHORIZATION", "TRANSACTION",
+                                          "UPDATE", "UNKNOWN"};
+
+typedef enum pop3_verb {
+	V_USER,
+	V_PASS,
+	V_APOP,
+	V_AUTH,
+	V_STAT,
+	V_LIST,
+	V_UIDL,
+	V_RETR,
+	V_TOP,
+	V_DELE,
+	V_RSET,
+	V_NOOP,
+	V_LAST,
+	V_QUIT,
+	V_CAPA,
+	V_STLS,
+	V_UNKNOWN,
+} pop3_verb;
+
+#define IN_AUTH  (1u << POP3_AUTHORIZATION)
+#define IN_TRANS (1u << POP3_TRANSACTION)
+
+/* Where each command is valid: RFC 1939 §4-§7, RFC 2449 §5 (CAPA in
+ * both), RFC 2595 §4 (STLS), RFC 5034 §4 (AUTH). LAST is RFC 1460's. */
+static const struct verb_info {
+	const char *name;
+	unsigned states;
+} verbs[] = {
+        [V_USER] = {"USER", IN_AUTH},
+        [V_PASS] = {"PASS", IN_AUTH},
+        [V_APOP] = {"APOP", IN_AUTH},
+        [V_AUTH] = {"AUTH", IN_AUTH},
+        [V_STAT] = {"STAT", IN_TRANS},
+        [V_LIST] = {"LIST", IN_TRANS},
+        [V_UIDL] = {"UIDL", IN_TRANS},
+        [V_RETR] = {"RETR", IN_TRANS},
+        [V_TOP] = {"TOP", IN_TRANS},
+        [V_DELE] = {"DELE", IN_TRANS},
+        [V_RSET] = {"RSET", IN_TRANS},
+        [V_NOOP] = {"NOOP", IN_TRANS},
+        [V_LAST] = {"LAST", IN_TRANS},
+        [V_QUIT] = {"QUIT", IN_AUTH | IN_TRANS},
+        [V_CAPA] = {"CAPA", IN_AUTH | IN_TRANS},
+        [V_STLS] = {"STLS", IN_AUTH},
+        [V_UNKNOWN] = {"", 0},
+};
+
+#define ARGS_MAX 1024
+#define VERB_MAX 16
+#define SASL_MAX 4
+#define TEXT_MAX 512
+#define UIDL_MAX 64
+
+typedef struct pop3_cmd {
+	pop3_verb verb;
+	char verb_text[VERB_MAX];
+	size_t verb_len;
+	char args[ARGS_MAX];
+	size_t args_len, redact_from;
+	ms_time ts;
+	uint64_t seq;
+	bool pipelined;
+} pop3_cmd;
+
+/* A UIDL listing entry (RFC 1939 §7). */
+typedef struct pop3_uid {
+	uint32_t number;
+	char uid[UIDL_MAX + 1];
+} pop3_uid;
+
+typedef struct pop3 {
+	/* permanent for the session */
+	ms_lines lines[2];
+	pop3_state state;
+	bool greeted;
+	bool tls_wait; /* STLS accepted: is the next client byte TLS? */
+	bool update_applied;
+	char user[ARGS_MAX];
+	size_t user_len;
+	pop3_cmd *queue; /* ring of cfg->max_pending */
+	size_t q_head, q_count;
+	uint64_t seq;
+	uint32_t *marked; /* DELE marks, undone by RSET */
+	size_t marked_count, marked_cap;
+	pop3_uid *uids;
+	size_t uid_count, uid_cap;
+	/* the SASL exchange of the AUTH at the queue's head */
+	bool sasl_active;
+	char sasl[SASL_MAX][ARGS_MAX];
+	size_t sasl_len[SASL_MAX], sasl_count;
+	/* reset for each reply */
+	bool in_reply; /* a multi-line reply's data lines follow */
+	bool in_message;
+	bool after_gap;       /* server bytes were lost in this reply */
+	bool skip_partial[2]; /* drop up to the next LF after a gap */
+	char status[8];
+	char resp_code[64];
+	char text[TEXT_MAX];
+	size_t status_len, resp_code_len, text_len;
+	uint32_t reply_lines;
+	uint64_t reply_bytes;
+	uint32_t msg_number;
+} pop3;
+
+static pop3_cmd *queue_head(pop3 *p)
+{
+	return p->q_count ? &p->queue[p->q_head] : NULL;
+}
+
+static void queue_pop(ms_session *s, pop3 *p)
+{
+	p->q_head = (p->q_head + 1) % s->cfg->max_pending;
+	p->q_count--;
+}
+
+static void *pop3_create(ms_session *s)
+{
+	pop3 *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->queue = calloc(s->cfg->max_pending, sizeof(*p->queue));
+	if (!p->queue || ms_lines_init(&p->lines[0], s->cfg->max_line) ||
+	    ms_lines_init(&p->lines[1], s->cfg->max_line)) {
+		ms_lines_free(&p->lines[0]);
+		free(p->queue);
+		free(p);
+		return NULL;
+	}
+	p->state = s->midstream ? POP3_UNKNOWN : POP3_AUTHORIZATION;
+	p->greeted = s->midstream;
+	return p;
+}
+
+static void pop3_destroy(void *st)
+{
+	pop3 *p = st;
+
+	ms_lines_free(&p->lines[0]);
+	ms_lines_free(&p->lines[1]);
+	free(p->queue);
+	free(p->marked);
+	free(p->uids);
+	free(p);
+}
+
+static void set_state(ms_session *s, pop3 *p, pop3_state to, ms_time ts,
+                      const pop3_cmd *cause)
+{
+	if (p->state == to)
+		return;
+	ms_session_state(s, ts, state_names[p->state], state_names[to],
+	                 (ms_str){cause->verb_text, cause->verb_len});
+	p->state = to;
+}
+
+static size_t copy_bounded(char *dst, size_t cap, const char *src, size_t n)
+{
+	n = n < cap ? n : cap;
+	memcpy(dst, src, n);
+	return n;
+}
+
+/* Parses an unsigned decimal message number; 0 when there is none. */
+static uint32_t parse_number(const char *p, size_t n)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	while (i < n && p[i] == ' ')
+		i++;
+	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+		v = v * 10 + (uint64_t)(p[i] - '0');
+		if (v > UINT32_MAX)
+			return 0;
+	}
+	return (uint32_t)v;
+}
+
+/* ---- client side ---------------------------------------------------- */
+
+static pop3_verb verb_lookup(const char *v, size_t n)
+{
+	for (int i = 0; i < V_UNKNOWN; i++)
+		if (strlen(verbs[i].name) == n &&
+		    strncasecmp(verbs[i].name, v, n) == 0)
+			return (pop3_verb)i;
+	return V_UNKNOWN;
+}
+
+static void emit_command(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts,
+                         bool answered);
+
+static pop3_cmd *queue_push(ms_session *s, pop3 *p, ms_time ts)
+{
+	pop3_cmd *c;
+
+	if (p->q_count == s->cfg->max_pending) {
+		/* A server that never answers (a one-sided capture): the
+		 * oldest command will not get its reply in this queue. */
+		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
+		                   "limit_pending_commands",
+		                   "more than %u commands await a reply",
+		                   (unsigned)s->cfg->max_pending);
+		emit_command(s, p, queue_head(p), ts, false);
+		queue_pop(s, p);
+	}
+	c = &p->queue[(p->q_head + p->q_count) % s->cfg->max_pending];
+	p->q_count++;
+	return c;
+}
+
+/* The secret part of a command's arguments (RFC 1939 §7 PASS, RFC 5034
+ * §4 AUTH's initial response). */
+static size_t redaction_point(pop3_verb v, const char *args, size_t n)
+{
+	const char *sp;
+
+	if (v == V_PASS)
+		return 0;
+	if (v == V_AUTH && (sp = memchr(args, ' ', n)))
+		return (size_t)(sp - args) + 1;
+	return MS_NO_REDACT;
+}
+
+static void client_command(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
+{
+	const char *sp = memchr(l->p, ' ', l->len);
+	size_t vlen = sp ? (size_t)(sp - l->p) : l->len;
+	bool pipelined = p->q_count > 0;
+	pop3_cmd *c = queue_push(s, p, ts);
+
+	c->verb = verb_lookup(l->p, vlen);
+	c->verb_len = copy_bounded(c->verb_text, VERB_MAX, l->p, vlen);
+	for (size_t i = 0; i < c->verb_len; i++)
+		if (c->verb_text[i] >= 'a' && c->verb_text[i] <= 'z')
+			c->verb_text[i] = (char)(c->verb_text[i] - 32);
+	c->args_len =
+	        sp ? copy_bounded(c->args, ARGS_MAX, sp + 1, l->len - vlen - 1)
+	           : 0;
+	c->redact_from = redaction_point(c->verb, c->args, c->args_len);
+	c->ts = ts;
+	c->seq = ++p->seq;
+	c->pipelined = pipelined;
+	ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_COMMAND, l->p, l->len,
+	                c->redact_from == MS_NO_REDACT
+	                        ? MS_NO_REDACT
+	                        : vlen + 1 + c->redact_from,
+	                l->bare_lf);
+	if (c->verb == V_UNKNOWN)
+		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "unknown_command",
+		                   "%.*s", (int)c->verb_len, c->verb_text);
+	else if (p->state != POP3_UNKNOWN &&
+	         !(verbs[c->verb].states & (1u << p->state)))
+		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
+		                   "command_in_wrong_state", "%s in %s",
+		                   verbs[c->verb].name, state_names[p->state]);
+	if (c->verb == V_AUTH && c->args_len > 0) {
+		const char *ir = memchr(c->args, ' ', c->args_len);
+		p->sasl_active = true;
+		p->sasl_count = 0;
+		if (ir) {
+			size_t n = c->args_len - (size_t)(ir + 1 - c->args);
+			p->sasl_len[0] =
+			        copy_bounded(p->sasl[0], ARGS_MAX, ir + 1, n);
+			p->sasl_count = 1;
+		}
+	}
+}
+
+static void client_sasl(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
+{
+	ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_SASL, l->p, l->len, 0,
+	                l->bare_lf);
+	if (p->sasl_count < SASL_MAX) {
+		p->sasl_len[p->sasl_count] = copy_bounded(
+		        p->sasl[p->sasl_count], ARGS_MAX, l->p, l->len);
+		p->sasl_count++;
+	}
+}
+
+static void client_line(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
+{
+	if (l->bare_lf)
+		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "bare_lf",
+		                   "command line ends in LF without CR");
+	if (l->too_long) {
+		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "line_too_long",
+		                   "more than %zu bytes", s->cfg->max_line);
+		return;
+	}
+	if (p->sasl_active)
+		client_sasl(s, p, l, ts);
+	else
+		client_command(s, p, l, ts);
+}
+
+/* ---- server side ---------------------------------------------------- */
+
+static void reply_reset(pop3 *p)
+{
+	p->in_reply = false;
+	p->in_message = false;
+	p->after_gap = false;
+	p->status_len = p->resp_code_len = p->text_len = 0;
+	p->reply_lines = 0;
+	p->reply_bytes = 0;
+}
+
+static void emit_command(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts,
+                         bool answered)
+{
+	ms_event ev;
+	ms_ev_command *e = &ev.u.command;
+
+	memset(&ev, 0, sizeof(ev));
+	e->verb = (ms_str){c->verb_text, c->verb_len};
+	e->args = (ms_str){c->args, c->args_len};
+	e->redact_from = c->redact_from;
+	e->seq = c->seq;
+	e->pipelined = c->pipelined;
+	e->unanswered = !answered;
+	if (answered) {
+		e->reply.status = (ms_str){p->status, p->status_len};
+		e->reply.resp_code = (ms_str){p->resp_code, p->resp_code_len};
+		e->reply.text = (ms_str){p->text, p->text_len};
+		e->reply.line_count = p->reply_lines;
+		e->reply.bytes = p->reply_bytes;
+		e->reply.ts = ts;
+		e->reply.rtt_ms = ms_time_diff_ms(c->ts, ts);
+	}
+	s->commands++;
+	ms_session_emit(s, &ev, MS_EV_COMMAND, answered ? ts : c->ts);
+}
+
+static bool reply_ok(const pop3 *p)
+{
+	return p->status_len == 3 && memcmp(p->status, "+OK", 3) == 0;
+}
+
+static const char *uidl_of(const pop3 *p, uint32_t number)
+{
+	for (size_t i = p->uid_count; i-- > 0;)
+		if (p->uids[i].number == number)
+			return p->uids[i].uid;
+	return NULL;
+}
+
+/* "n unique-id" from UIDL (RFC 1939 §7), kept so that each retrieved
+ * message can name its UIDL. Bounded like everything per session. */
+static void uidl_record(ms_session *s, pop3 *p, const char *t, size_t n)
+{
+	uint32_t number = parse_number(t, n);
+	const char *sp = memchr(t, ' ', n);
+	pop3_uid *u;
+
+	if (!number || !sp || p->uid_count >= s->cfg->max_pending * 1024u)
+		return;
+	if (p->uid_count == p->uid_cap) {
+		size_t cap = p->uid_cap ? p->uid_cap * 2 : 64;
+		pop3_uid *nu = realloc(p->uids, cap * sizeof(*nu));
+		if (!nu)
+			return;
+		p->uids = nu;
+		p->uid_cap = cap;
+	}
+	u = &p->uids[p->uid_count++];
+	u->number = number;
+	n = (size_t)(t + n - sp - 1);
+	n = copy_bounded(u->uid, UIDL_MAX, sp + 1, n);
+	u->uid[n] = '\0';
+}
+
+static void mark_deleted(pop3 *p, uint32_t number)
+{
+	if (!number || p->marked_count >= (1u << 20))
+		return;
+	for (size_t i = 0; i < p->marked_count; i++)
+		if (p->marked[i] == number)
+			return;
+	if (p->marked_count == p->marked_cap) {
+		size_t cap = p->marked_cap ? p->marked_cap * 2 : 32;
+		uint32_t *nm = realloc(p->marked, cap * sizeof(*nm));
+		if (!nm)
+			return;
+		p->marked = nm;
+		p->marked_cap = cap;
+	}
+	p->marked[p->marked_count++] = number;
+}
+
+static void emit_auth(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts)
+{
+	char buf[2 * ARGS_MAX];
+	ms_event ev;
+	ms_ev_auth *a = &ev.u.auth;
+
+	memset(&ev, 0, sizeof(ev));
+	a->success = reply_ok(p);
+	if (c->verb == V_PASS) {
+		a->mechanism = "USER";
+		a->user = (ms_str){p->user, p->user_len};
+		a->password = (ms_str){c->args, c->args_len};
+	} else if (c->verb == V_APOP) {
+		const char *sp = memchr(c->args, ' ', c->args_len);
+		a->mechanism = "APOP";
+		a->user = (ms_str){c->args,
+		                   sp ? (size_t)(sp - c->args) : c->args_len};
+	} else {
+		const char *sp = memchr(c->args, ' ', c->args_len);
+		ms_str mech = {c->args,
+		               sp ? (size_t)(sp - c->args) : c->args_len};
+		ms_str resp[SASL_MAX];
+		ms_sasl_result r;
+
+		for (size_t i = 0; i < p->sasl_count; i++)
+			resp[i] = (ms_str){p->sasl[i], p->sasl_len[i]};
+		ms_sasl_decode(mech, resp, p->sasl_count, buf, sizeof(buf), &r);
+		a->mechanism = r.mechanism;
+		a->user = r.user;
+		a->password = r.password;
+	}
+	ms_session_emit(s, &ev, MS_EV_AUTH, ts);
+	if (a->success)
+		set_state(s, p, POP3_TRANSACTION, ts, c);
+}
+
+static void emit_message(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts)
+{
+	ms_event ev;
+	ms_ev_message *m = &ev.u.message;
+	const char *uid = uidl_of(p, p->msg_number);
+
+	memset(&ev, 0, sizeof(ev));
+	m->direction = MS_DIR_TO_CLIENT;
+	m->via = verbs[c->verb].name;
+	m->index = (uint32_t)++s->messages;
+	m->partial = c->verb == V_TOP;
+	m->number = p->msg_number;
+	if (uid)
+		m->uidl = (ms_str){uid, strlen(uid)};
+	if (ms_message_end(&s->msg, m))
+		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "header_too_long",
+		                   "header block over %zu bytes",
+		                   s->cfg->max_header);
+	ms_session_emit(s, &ev, MS_EV_MESSAGE, ts);
+}
+
+/* What a completed reply does to the session (RFC 1939 §4-§6). */
+static void reply_effects(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts)
+{
+	bool ok = reply_ok(p);
+
+	switch (c->verb) {
+	case V_USER:
+		if (ok)
+			p->user_len = copy_bounded(p->user, ARGS_MAX, c->args,
+			                           c->args_len);
+		break;
+	case V_PASS:
+	case V_APOP:
+	case V_AUTH:
+		if (c->verb != V_AUTH || c->args_len > 0)
+			emit_auth(s, p, c, ts);
+		p->sasl_active = false;
+		break;
+	case V_DELE:
+		if (ok)
+			mark_deleted(p, parse_number(c->args, c->args_len));
+		break;
+	case V_RSET:
+		if (ok)
+			p->marked_count = 0;
+		break;
+	case V_QUIT:
+		s->end_reason = "quit";
+		if (p->state == POP3_TRANSACTION) {
+			p->update_applied = ok;
+			set_state(s, p, POP3_UPDATE, ts, c);
+		}
+		break;
+	case V_STLS:
+		p->tls_wait = ok;
+		break;
+	default:
+		break;
+	}
+}
+
+static void reply_complete(ms_session *s, pop3 *p, ms_time ts)
+{
+	pop3_cmd *c = queue_head(p);
+
+	emit_command(s, p, c, ts, true);
+	if (p->in_message)
+		emit_message(s, p, c, ts);
+	reply_effects(s, p, c, ts);
+	queue_pop(s, p);
+	reply_reset(p);
+}
+
+/* RFC 1939 §3 and RFC 2449 §6.6: the multi-line replies. */
+static bool is_multiline(const pop3 *p, const pop3_cmd *c)
+{
+	if (!reply_ok(p))
+		return false;
+	switch (c->verb) {
+	case V_LIST:
+	case V_UIDL:
+		return c->args_len == 0;
+	case V_RETR:
+	case V_TOP:
+	case V_CAPA:
+		return true;
+	case V_AUTH: /* the mechanism list some servers give to bare AUTH */
+		return c->args_len == 0;
+	default:
+		return false;
+	}
+}
+
+/* "+OK", "-ERR" or the SASL continuation "+", then an optional extended
+ * response code in brackets (RFC 2449 §8), then text. */
+static bool parse_status(pop3 *p, const ms_line *l)
+{
+	const char *t = l->p, *end = l->p + l->len;
+	size_t n = 0;
+
+	if (l->len >= 3 && strncasecmp(t, "+OK", 3) == 0)
+		n = 3;
+	else if (l->len >= 4 && strncasecmp(t, "-ERR", 4) == 0)
+		n = 4;
+	else if (l->len >= 1 && t[0] == '+' && (l->len == 1 || t[1] == ' '))
+		n = 1;
+	else
+		return false;
+	p->status_len = copy_bounded(p->status, sizeof(p->status), t, n);
+	for (size_t i = 0; i < p->status_len; i++)
+		if (p->status[i] >= 'a' && p->status[i] <= 'z')
+			p->status[i] = (char)(p->status[i] - 32);
+	t += n;
+	if (t < end && *t == ' ')
+		t++;
+	if (t < end && *t == '[') {
+		const char *close = memchr(t, ']', (size_t)(end - t));
+		if (close) {
+			p->resp_code_len =
+			        copy_bounded(p->resp_code, sizeof(p->resp_code),
+			                     t + 1, (size_t)(close - t - 1));
+			t = close + 1;
+			while (t < end && *t == ' ')
+				t++;
+		}
+	}
+	p->text_len = copy_bounded(p->text, TEXT_MAX, t, (size_t)(end - t));
+	return true;
+}
+
+static void server_greeting(ms_session *s, pop3 *p, const ms_line *l,
+                            ms_time ts)
+{
+	ms_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	p->greeted = true;
+	if (!parse_status(p, l)) {
+		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "malformed_reply",
+		                   "greeting is not +OK or -ERR");
+		reply_reset(p);
+		return;
+	}
+	ev.u.greeting.reply.status = (ms_str){p->status, p->status_len};
+	ev.u.greeting.reply.resp_code =
+	        (ms_str){p->resp_code, p->resp_code_len};
+	ev.u.greeting.reply.text = (ms_str){p->text, p->text_len};
+	ev.u.greeting.reply.line_count = 1;
+	ev.u.greeting.reply.bytes = l->raw_len;
+	ev.u.greeting.reply.ts = ts;
+	ms_session_emit(s, &ev, MS_EV_GREETING, ts);
+	reply_reset(p);
+}
+
+/* A data line of a multi-line reply, dot-unstuffed (RFC 1939 §3). */
+static void server_data(ms_session *s, pop3 *p, const ms_line *l, ms_time ts,
+                        bool line_start)
+{
+	const pop3_cmd *c = queue_head(p);
+	bool stuffed = line_start && l->len > 0 && l->p[0] == '.';
+
+	p->reply_lines++;
+	p->reply_bytes += l->raw_len;
+	if (line_start && !l->too_long && l->len == 1 && l->p[0] == '.') {
+		reply_complete(s, p, ts);
+		ms_session_line(s, ts, MS_DIR_TO_CLIENT, MS_LINE_MESSAGE_END,
+		                l->p, l->len, MS_NO_REDACT, l->bare_lf);
+		return;
+	}
+	if (p->in_message)
+		ms_message_data(&s->msg, (const uint8_t *)l->raw + stuffed,
+		                l->raw_len - stuffed);
+	else if (c->verb == V_UIDL)
+		uidl_record(s, p, l->p, l->len);
+	ms_session_line(s, ts, MS_DIR_TO_CLIENT,
+	                p->in_message ? MS_LINE_MESSAGE : MS_LINE_REPLY,
+	                l->p + stuffed, l->len - stuffed, MS_NO_REDACT,
+	                l->bare_lf);
+}
+
+static void server_status(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
+{
+	pop3_cmd *c = queue_head(p);
+
+	if (!c) {
+		if (p->state != POP3_UNKNOWN)
+			ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT,
+			                   "reply_without_command", "%.*s",
+			                   (int)(l->len < 64 ? l->len : 64),
+			                   l->p);
+		return;
+	}
+	if (!parse_status(p, l) || (p->status_len == 1 && c->verb != V_AUTH)) {
+		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "malformed_reply",
+		                   "expected +OK or -ERR");
+		return;
+	}
+	ms_session_line(s, ts, MS_DIR_TO_CLIENT,
+	                p->status_len == 1 ? MS_LINE_SASL : MS_LINE_REPLY, l->p,
+	                l->len, MS_NO_REDACT, l->bare_lf);
+	p->reply_lines++;
+	p->reply_bytes += l->raw_len;
+	if (p->status_len == 1)
+		return; /* a SASL challenge: the AUTH goes on (RFC 5034 §4) */
+	if (!is_multiline(p, c)) {
+		reply_complete(s, p, ts);
+		return;
+	}
+	p->in_reply = true;
+	if (c->verb == V_RETR || c->verb == V_TOP) {
+		p->in_message = true;
+		p->msg_number = parse_number(c->args, c->args_len);
+		ms_message_begin(&s->msg);
+	}
+}
+
+/* After lost server bytes inside a message, its terminating "." may have
+ * been lost too: a status line while later commands wait means the
+ * message ended in the hole. */
+static bool message_ended_in_gap(const pop3 *p, const ms_line *l)
+{
+	return p->after_gap && p->q_count > 1 &&
+	       ((l->len >= 3 && strncasecmp(l->p, "+OK", 3) == 0) ||
+	        (l->len >= 4 && strncasecmp(l->p, "-ERR", 4) == 0));
+}
+
+static void server_line(ms_session *s, pop3 *p, const ms_line *l,
+                        bool line_start, ms_time ts)
+{
+	if (l->bare_lf && !p->in_message)
+		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "bare_lf",
+		                   "reply line ends in LF without CR");
+	if (!p->greeted) {
+		server_greeting(s, p, l, ts);
+		return;
+	}
+	if (p->in_reply && message_ended_in_gap(p, l))
+		reply_complete(s, p, ts);
+	if (p->in_reply)
+		server_data(s, p, l, ts, line_start);
+	else if (l->too_long)
+		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "line_too_long",
+		                   "more than %zu bytes", s->cfg->max_line);
+	else if (line_start)
+		server_status(s, p, l, ts);
+}
+
+/* ---- entry points --------------------------------------------------- */
+
+/* RFC 2595 §4: after "+OK" to STLS the client starts the TLS handshake.
+ * A record that is not a TLS handshake (0x16) means the bytes are still
+ * clear text, e.g. behind a decrypting middlebox: keep parsing. */
+static bool tls_begins(ms_session *s, pop3 *p, const uint8_t *d, ms_time ts)
+{
+	p->tls_wait = false;
+	if (d[0] == 0x16) {
+		ms_session_start_tls(s, ts, "STLS");
+		return true;
+	}
+	ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "tls_not_tls",
+	                   "clear text after STLS was accepted");
+	return false;
+}
+
+static void pop3_data(ms_session *s, void *st, ms_dir dir, const uint8_t *d,
+                      size_t n, ms_time ts)
+{
+	pop3 *p = st;
+	ms_lines *lf = &p->lines[dir];
+
+	if (dir == MS_DIR_TO_SERVER && p->tls_wait && n > 0 &&
+	    tls_begins(s, p, d, ts)) {
+		s->tls_bytes += n;
+		return;
+	}
+	while (n > 0) {
+		size_t used;
+		ms_line l;
+		bool line_start = !lf->continuing;
+
+		if (!ms_lines_take(lf, d, n, &used, &l))
+			break;
+		d += used;
+		n -= used;
+		if (p->skip_partial[dir]) {
+			p->skip_partial[dir] = false;
+			if (dir == MS_DIR_TO_CLIENT && p->in_message)
+				server_data(s, p, &l, ts, false);
+			continue;
+		}
+		if (dir == MS_DIR_TO_SERVER)
+			client_line(s, p, &l, ts);
+		else
+			server_line(s, p, &l, line_start, ts);
+	}
+}
+
+/* Lost bytes: the line they fell into is cut, so the text up to the next
+ * line end is not a line start. Inside a message the hole is counted;
+ * outside one, the replies in it are gone, so the commands waiting for
+ * them end unanswered rather than be paired with the wrong reply. */
+static void pop3_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
+                     ms_time ts)
+{
+	pop3 *p = st;
+
+	ms_lines_reset(&p->lines[dir]);
+	p->skip_partial[dir] = true;
+	if (dir == MS_DIR_TO_SERVER)
+		return;
+	if (p->in_message) {
+		ms_message_gap(&s->msg, n);
+		p->after_gap = true;
+		return;
+	}
+	while (p->q_count > 0) {
+		emit_command(s, p, queue_head(p), ts, false);
+		queue_pop(s, p);
+	}
+	p->sasl_active = false;
+	reply_reset(p);
+}
+
+static void pop3_end(ms_session *s, void *st, ms_ev_session_end *end,
+                     ms_time ts)
+{
+	pop3 *p = st;
+
+	if (p->in_message) {
+		/* The message's end was never seen. */
+		ms_event ev;
+		const pop3_cmd *c = queue_head(p);
+
+		emit_command(s, p, c, ts, false);
+		memset(&ev, 0, sizeof(ev));
+		ev.u.message.direction = MS_DIR_TO_CLIENT;
+		ev.u.message.via = verbs[c->verb].name;
+		ev.u.message.index = (uint32_t)++s->messages;
+		ev.u.message.partial = c->verb == V_TOP;
+		ev.u.message.number = p->msg_number;
+		ms_message_end(&s->msg, &ev.u.message);
+		ev.u.message.complete = false;
+		ms_session_emit(s, &ev, MS_EV_MESSAGE, ts);
+		queue_pop(s, p);
+	}
+	while (p->q_count > 0) {
+		emit_command(s, p, queue_head(p), ts, false);
+		queue_pop(s, p);
+	}
+	end->state = state_names[p->state];
+	end->has_update = true;
+	end->update_applied = p->update_applied;
+	end->deleted = p->update_applied ? p->marked : NULL;
+	end->deleted_count = p->update_applied ? p->marked_count : 0;
+}
+
+const ms_dissector_ops ms_pop3_ops = {
+        .create = pop3_create,
+        .data = pop3_data,
+        .gap = pop3_gap,
+        .end = pop3_end,
+        .destroy = pop3_destroy,
+};
