@@ -8,12 +8,15 @@
 #include <dirent.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture/pcapng.h"
@@ -645,6 +648,52 @@ START_TEST(pcapng_two_linktypes_filter)
 }
 END_TEST
 
+/* A filter that cannot apply to raw IP fails when the own reader first
+ * meets that interface, after the Ethernet frame before it. */
+START_TEST(pcapng_filter_per_linktype_error)
+{
+	bytes b = {0};
+	result r;
+
+	two_linktypes(&b, 0);
+	ck_assert_int_eq(read_all(write_file("ether.pcapng", b.p, b.n),
+	                          "ether host 02:00:00:00:00:01", &r),
+	                 1);
+	ck_assert_int_eq(r.n, 1);
+	ck_assert_int_eq(r.last, MS_SOURCE_ERROR);
+	ck_assert_ptr_nonnull(strstr(r.err, "link type 12"));
+	printf("filter per link type: %s\n", r.err);
+	free(b.p);
+}
+END_TEST
+
+START_TEST(pcapng_progress_and_break)
+{
+	bytes b = {0};
+	ms_source_options o = {0};
+	ms_source *s;
+	ms_frame f;
+	char err[256];
+	uint64_t done, total;
+
+	two_linktypes(&b, 0);
+	o.file = write_file("prog.pcapng", b.p, b.n);
+	s = ms_source_open(&o, err, sizeof(err));
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(ms_source_next(s, &f), MS_SOURCE_FRAME);
+	ck_assert_int_eq(ms_source_next(s, &f), MS_SOURCE_FRAME);
+	ck_assert_int_eq(f.linktype, DLT_RAW);
+	ms_source_progress(s, &done, &total);
+	ck_assert_uint_eq(total, b.n);
+	ck_assert_uint_gt(done, 0);
+	ck_assert_uint_lt(done, total);
+	ms_source_break(s);
+	ck_assert_int_eq(ms_source_next(s, &f), MS_SOURCE_END);
+	ms_source_close(s);
+	free(b.p);
+}
+END_TEST
+
 /* Same link type, other snapshot length: also refused by libpcap. */
 START_TEST(pcapng_two_snaplens)
 {
@@ -925,6 +974,33 @@ static void send_udp(uint16_t port)
 	close(fd);
 }
 
+static ms_source *alarm_source;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	ms_source_break(alarm_source);
+}
+
+/* A signal handler's break ends a live wait long before its timeout. */
+static void check_signal_break(ms_source *s)
+{
+	struct sigaction sa;
+	struct itimerval it = {.it_value = {.tv_usec = 100000}};
+	struct timespec a, b;
+	ms_frame f;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	alarm_source = s;
+	ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
+	ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ck_assert_int_eq(ms_source_next(s, &f), MS_SOURCE_END);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ck_assert_int_lt(b.tv_sec - a.tv_sec, 2);
+}
+
 START_TEST(live_loopback)
 {
 	char err[256];
@@ -950,8 +1026,11 @@ START_TEST(live_loopback)
 	ck_assert_int_eq(f.linktype, DLT_EN10MB);
 	ck_assert_int_eq(ms_source_stats_get(s, &st), 0);
 	ck_assert_uint_ge(st.received, 1);
-	ms_source_break(s);
-	ck_assert_int_eq(ms_source_next(s, &f), MS_SOURCE_END);
+	ms_source_close(s);
+	o.timeout_ms = 5000;
+	s = ms_source_open(&o, err, sizeof(err));
+	ck_assert_ptr_nonnull(s);
+	check_signal_break(s);
 	ms_source_close(s);
 }
 END_TEST
@@ -1064,6 +1143,8 @@ static Suite *source_suite(void)
 	tcase_add_test(ng, pcapng_one_interface);
 	tcase_add_test(ng, pcapng_two_linktypes);
 	tcase_add_test(ng, pcapng_two_linktypes_filter);
+	tcase_add_test(ng, pcapng_filter_per_linktype_error);
+	tcase_add_test(ng, pcapng_progress_and_break);
 	tcase_add_test(ng, pcapng_two_snaplens);
 	tcase_add_test(ng, pcapng_blocks_and_sections);
 	tcase_add_test(ng, pcapng_tsresol);
