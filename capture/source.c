@@ -277,8 +277,9 @@ static int open_live(ms_source *s, const ms_source_options *opt, char *errbuf,
 	pcap_set_snaplen(s->pcap,
 	                 opt->snaplen > 0 ? opt->snaplen : DEFAULT_SNAPLEN);
 	pcap_set_promisc(s->pcap, opt->promisc != 0);
-	pcap_set_timeout(s->pcap, opt->timeout_ms > 0 ? opt->timeout_ms
-	                                              : DEFAULT_TIMEOUT_MS);
+	s->timeout_ms =
+	        opt->timeout_ms > 0 ? opt->timeout_ms : DEFAULT_TIMEOUT_MS;
+	pcap_set_timeout(s->pcap, s->timeout_ms);
 	/* Frames must not wait for a full kernel buffer: a quiet link
 	 * would otherwise show nothing for seconds. */
 	pcap_set_immediate_mode(s->pcap, 1);
@@ -287,8 +288,6 @@ static int open_live(ms_source *s, const ms_source_options *opt, char *errbuf,
 	/* libpcap's read timeout may never fire while no packet arrives
 	 * (pcap_set_timeout(3PCAP); seen on Linux 6.x loopback), so next()
 	 * polls the descriptor with the timeout itself. */
-	s->timeout_ms =
-	        opt->timeout_ms > 0 ? opt->timeout_ms : DEFAULT_TIMEOUT_MS;
 	s->fd = pcap_get_selectable_fd(s->pcap);
 	if (s->fd >= 0 && pcap_setnonblock(s->pcap, 1, pe) < 0)
 		s->fd = -1;
@@ -306,9 +305,7 @@ ms_source *ms_source_open(const ms_source_options *opt, char *errbuf,
 
 	format_line(errbuf, errlen, "%s", "");
 	if (opt == NULL || (opt->file == NULL && opt->iface == NULL)) {
-		format_line(errbuf, errlen,
-		            "no input: neither a file nor an "
-		            "interface given");
+		format_line(errbuf, errlen, "no input: no file, no interface");
 		return NULL;
 	}
 	s = source_new(opt);
@@ -456,7 +453,7 @@ static ms_source_status next_pcap(ms_source *s, ms_frame *out)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	ms_time ts;
-	const char *msg;
+	char msg[PCAP_ERRBUF_SIZE];
 
 	switch (read_packet(s, &h, &data)) {
 	case 1:
@@ -473,7 +470,8 @@ static ms_source_status next_pcap(ms_source *s, ms_frame *out)
 	default:
 		break;
 	}
-	msg = pcap_geterr(s->pcap);
+	/* A copy: switching readers closes the handle that holds it. */
+	snprintf(msg, sizeof(msg), "%s", pcap_geterr(s->pcap));
 	if (s->live || !needs_own_reader(msg))
 		return set_error(s, "%s: %s", display_name(s), msg);
 	if (switch_to_own_reader(s, msg) < 0)
