@@ -6,8 +6,8 @@
 #include <string.h>
 
 enum {
-	BT_PB = 0x00000002, /* obsolete Packet Block */
 	BT_IDB = 0x00000001,
+	BT_PB = 0x00000002, /* obsolete Packet Block */
 	BT_SPB = 0x00000003,
 	BT_EPB = 0x00000006,
 	BT_SHB = 0x0A0D0D0A,
@@ -117,7 +117,7 @@ static int reserve(ms_pcapng *r, uint32_t len)
 
 /* The length field of a Section Header Block is in the byte order its
  * magic announces, so the order is settled before the length is read. */
-static ms_pcapng_status section_order(ms_pcapng *r, const uint8_t *hdr)
+static int section_order(ms_pcapng *r, const uint8_t *hdr)
 {
 	static const uint8_t be[4] = {0x1A, 0x2B, 0x3C, 0x4D};
 	static const uint8_t le[4] = {0x4D, 0x3C, 0x2B, 0x1A};
@@ -128,7 +128,7 @@ static ms_pcapng_status section_order(ms_pcapng *r, const uint8_t *hdr)
 		r->big = 0;
 	else
 		return fail(r, "bad byte-order magic in section header");
-	return MS_PCAPNG_PACKET;
+	return 0;
 }
 
 static ms_pcapng_status check_length(ms_pcapng *r, uint32_t len)
