@@ -1,1 +1,379 @@
-/* The JSON sink. */
+/* json.c: the NDJSON sink, contract v1 (../shared/docs/json-events.md,
+ * docs/mailscope-events.schema.json). One object per line, keys in a
+ * fixed order, unknown fields omitted rather than null. */
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/format.h"
+#include "output/sink.h"
+
+typedef struct json_sink {
+	ms_sink base;
+	ms_text text;
+	bool escaped; /* a string of the current event needed \xNN */
+} json_sink;
+
+static const char *const event_names[] = {
+	[MS_EV_SESSION_START] = "session_start",
+	[MS_EV_GREETING] = "greeting",
+	[MS_EV_COMMAND] = "command",
+	[MS_EV_STATE] = "state",
+	[MS_EV_AUTH] = "auth",
+	[MS_EV_TLS] = "tls",
+	[MS_EV_MESSAGE] = "message",
+	[MS_EV_ANOMALY] = "anomaly",
+	[MS_EV_SESSION_END] = "session_end",
+	[MS_EV_LINE] = "line",
+};
+
+static void put(json_object *o, const char *k, json_object *v)
+{
+	json_object_object_add(o, k, v);
+}
+
+static void put_cstr(json_object *o, const char *k, const char *v)
+{
+	if (v && *v)
+		put(o, k, json_object_new_string(v));
+}
+
+static json_object *new_str(json_sink *j, ms_str s)
+{
+	j->escaped |= ms_text_set_utf8(&j->text, s, false);
+	return json_object_new_string_len(j->text.p, (int)j->text.len);
+}
+
+/* Text from the traffic; omitted when absent. */
+static void put_str(json_sink *j, json_object *o, const char *k, ms_str s)
+{
+	if (s.p && s.len > 0)
+		put(o, k, new_str(j, s));
+}
+
+static void put_secret(json_sink *j, json_object *o, const char *k,
+		       ms_str s, size_t redact_from)
+{
+	char buf[1024];
+	size_t keep;
+
+	if (!s.p || redact_from == MS_NO_REDACT ||
+	    j->base.opt.show_credentials) {
+		put_str(j, o, k, s);
+		return;
+	}
+	keep = redact_from < s.len ? redact_from : s.len;
+	if (keep > sizeof(buf) - 4)
+		keep = sizeof(buf) - 4;
+	memcpy(buf, s.p, keep);
+	memcpy(buf + keep, "***", 3);
+	put(o, k, new_str(j, (ms_str){buf, keep + 3}));
+}
+
+static void put_ts(json_object *o, const char *k, ms_time t)
+{
+	char ts[MS_TS_LEN];
+
+	ms_format_ts(t, ts);
+	put(o, k, json_object_new_string(ts));
+}
+
+static void put_u64(json_object *o, const char *k, uint64_t v)
+{
+	put(o, k, json_object_new_uint64(v));
+}
+
+static json_object *new_endpoint(const ms_endpoint *e)
+{
+	json_object *o = json_object_new_object();
+	char ip[MS_IP_LEN];
+
+	ms_format_ip(e, ip);
+	put(o, "ip", json_object_new_string(ip));
+	put(o, "port", json_object_new_int(e->port));
+	return o;
+}
+
+static void add_start(json_object *o, const ms_ev_session_start *e)
+{
+	put(o, "client", new_endpoint(&e->client));
+	put(o, "server", new_endpoint(&e->server));
+	put(o, "midstream", json_object_new_boolean(e->midstream));
+	if (e->vlan_count) {
+		json_object *a = json_object_new_array();
+		for (size_t i = 0; i < e->vlan_count; i++)
+			json_object_array_add(a,
+					      json_object_new_int(e->vlan[i]));
+		put(o, "vlan", a);
+	}
+}
+
+static void add_reply_fields(json_sink *j, json_object *o, const ms_reply *r)
+{
+	put_str(j, o, "status", r->status);
+	if (r->code)
+		put(o, "code", json_object_new_int(r->code));
+	put_str(j, o, "enhanced", r->enhanced);
+	put_str(j, o, "resp_code", r->resp_code);
+	put(o, "text", new_str(j, r->text.p ? r->text : MS_STR_LIT("")));
+}
+
+static void add_command(json_sink *j, json_object *o, const ms_ev_command *c)
+{
+	json_object *r;
+
+	put_str(j, o, "tag", c->tag);
+	put(o, "verb", new_str(j, c->verb));
+	put_secret(j, o, "args", c->args, c->redact_from);
+	put_u64(o, "seq", c->seq);
+	put(o, "pipelined", json_object_new_boolean(c->pipelined));
+	if (c->unanswered) {
+		put(o, "unanswered", json_object_new_boolean(true));
+		return;
+	}
+	r = json_object_new_object();
+	add_reply_fields(j, r, &c->reply);
+	put_u64(r, "line_count", c->reply.line_count);
+	put_u64(r, "bytes", c->reply.bytes);
+	put_ts(r, "ts", c->reply.ts);
+	put(r, "rtt_ms", json_object_new_double_s(c->reply.rtt_ms, NULL));
+	put(o, "reply", r);
+}
+
+static json_object *new_str_list(json_sink *j, const ms_str *v, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, new_str(j, v[i]));
+	return a;
+}
+
+static void add_headers(json_sink *j, json_object *o, const ms_headers *h)
+{
+	json_object *ho = json_object_new_object();
+
+	put_str(j, ho, "from", h->from);
+	if (h->to_count)
+		put(ho, "to", new_str_list(j, h->to, h->to_count));
+	if (h->cc_count)
+		put(ho, "cc", new_str_list(j, h->cc, h->cc_count));
+	put_str(j, ho, "subject", h->subject);
+	put_str(j, ho, "date", h->date);
+	put_str(j, ho, "message_id", h->message_id);
+	put_str(j, ho, "in_reply_to", h->in_reply_to);
+	put_str(j, ho, "x_mailer", h->x_mailer);
+	put_str(j, ho, "user_agent", h->user_agent);
+	if (h->received_count) {
+		put_u64(ho, "received_count", h->received_count);
+		put_str(j, ho, "received_first", h->received_first);
+		put_str(j, ho, "received_last", h->received_last);
+	}
+	put(o, "headers", ho);
+}
+
+static void add_message(json_sink *j, json_object *o, const ms_ev_message *m)
+{
+	put_cstr(o, "direction", ms_dir_name(m->direction));
+	put_cstr(o, "via", m->via);
+	put_u64(o, "index", m->index);
+	if (m->number)
+		put_u64(o, "number", m->number);
+	put_str(j, o, "uidl", m->uidl);
+	put(o, "complete", json_object_new_boolean(m->complete));
+	if (m->partial)
+		put(o, "partial", json_object_new_boolean(true));
+	put_u64(o, "size", m->size);
+	if (!m->complete && m->missing_bytes)
+		put_u64(o, "missing_bytes", m->missing_bytes);
+	put(o, "sha256", json_object_new_string(m->sha256));
+	if (!m->complete)
+		put(o, "sha256_partial", json_object_new_boolean(true));
+	if (m->headers)
+		add_headers(j, o, m->headers);
+}
+
+static void add_end(json_object *o, const ms_ev_session_end *e)
+{
+	json_object *b = json_object_new_object();
+
+	put_cstr(o, "reason", e->reason);
+	put_cstr(o, "state", e->state);
+	put(o, "duration_s", json_object_new_double_s(e->duration_s, NULL));
+	put_u64(b, "to_server", e->bytes[MS_DIR_TO_SERVER]);
+	put_u64(b, "to_client", e->bytes[MS_DIR_TO_CLIENT]);
+	put(o, "bytes", b);
+	if (e->tls_bytes)
+		put_u64(o, "tls_bytes", e->tls_bytes);
+	put_u64(o, "commands", e->commands);
+	put_u64(o, "messages", e->messages);
+	put_u64(o, "gaps", e->gaps);
+	put_u64(o, "gap_bytes", e->gap_bytes);
+	put_u64(o, "anomalies", e->anomalies);
+	if (e->has_update) {
+		json_object *d = json_object_new_array();
+		for (size_t i = 0; i < e->deleted_count; i++)
+			json_object_array_add(
+				d, json_object_new_uint64(e->deleted[i]));
+		put(o, "deleted", d);
+		put(o, "update_applied",
+		    json_object_new_boolean(e->update_applied));
+	}
+}
+
+static void add_body(json_sink *j, json_object *o, const ms_event *ev)
+{
+	const ms_ev_auth *a = &ev->u.auth;
+
+	switch (ev->type) {
+	case MS_EV_SESSION_START:
+		add_start(o, &ev->u.start);
+		break;
+	case MS_EV_GREETING:
+		add_reply_fields(j, o, &ev->u.greeting.reply);
+		break;
+	case MS_EV_COMMAND:
+		add_command(j, o, &ev->u.command);
+		break;
+	case MS_EV_STATE:
+		put_cstr(o, "from", ev->u.state.from);
+		put_cstr(o, "to", ev->u.state.to);
+		put(o, "cause", new_str(j, ev->u.state.cause));
+		break;
+	case MS_EV_AUTH:
+		put_cstr(o, "mechanism", a->mechanism);
+		put_str(j, o, "user", a->user);
+		put(o, "success", json_object_new_boolean(a->success));
+		if (j->base.opt.show_credentials)
+			put_str(j, o, "password", a->password);
+		break;
+	case MS_EV_TLS:
+		put_cstr(o, "trigger", ev->u.tls.trigger);
+		break;
+	case MS_EV_MESSAGE:
+		add_message(j, o, &ev->u.message);
+		break;
+	case MS_EV_ANOMALY:
+		put_cstr(o, "code", ev->u.anomaly.code);
+		put_cstr(o, "dir", ms_dir_name(ev->u.anomaly.dir));
+		put_str(j, o, "detail", ev->u.anomaly.detail);
+		break;
+	case MS_EV_SESSION_END:
+		add_end(o, &ev->u.end);
+		break;
+	case MS_EV_LINE:
+		break;
+	}
+}
+
+static void write_object(json_sink *j, json_object *o)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+		    (j->base.opt.pretty ? JSON_C_TO_STRING_PRETTY
+					: JSON_C_TO_STRING_PLAIN);
+
+	fputs(json_object_to_json_string_ext(o, flags), j->base.out);
+	fputc('\n', j->base.out);
+	json_object_put(o);
+}
+
+static void json_event(ms_sink *s, const ms_event *ev)
+{
+	json_sink *j = (json_sink *)s;
+	json_object *o;
+
+	if (ev->type == MS_EV_LINE)
+		return;
+	o = json_object_new_object();
+	j->escaped = false;
+	put_cstr(o, "event", event_names[ev->type]);
+	put_ts(o, "ts", ev->ts);
+	put_u64(o, "session", ev->session);
+	put_cstr(o, "proto", ms_proto_name(ev->proto));
+	put_cstr(o, "community_id", ev->community_id);
+	add_body(j, o, ev);
+	if (j->escaped)
+		put(o, "escaped", json_object_new_boolean(true));
+	write_object(j, o);
+}
+
+static json_object *new_counters(const ms_counter *c, size_t n)
+{
+	json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < n; i++)
+		put_u64(o, c[i].name, c[i].value);
+	return o;
+}
+
+static void json_stats(ms_sink *s, const ms_run_stats *st)
+{
+	const ms_analyzer_stats *an = st->analyzer;
+	const ms_reasm_stats *rs = an->reasm;
+	json_object *o = json_object_new_object(), *sess, *anom;
+
+	put_cstr(o, "event", "stats");
+	put_ts(o, "ts", st->ts);
+	put_u64(o, "packets", st->packets);
+	put_u64(o, "bytes", st->bytes);
+	put(o, "packets_skipped", new_counters(st->skipped, st->skipped_count));
+	put_u64(o, "flows", rs->flows);
+	sess = json_object_new_object();
+	for (int p = MS_PROTO_SMTP; p <= MS_PROTO_IMAP; p++)
+		if (an->sessions[p])
+			put_u64(sess, ms_proto_name((ms_proto)p),
+				an->sessions[p]);
+	put(o, "sessions", sess);
+	put_u64(o, "retransmissions", rs->retransmissions);
+	put_u64(o, "out_of_order", rs->out_of_order);
+	put_u64(o, "overlaps", rs->overlaps);
+	put_u64(o, "overlap_conflicts", rs->overlap_conflicts);
+	put_u64(o, "gaps", rs->gaps);
+	put_u64(o, "gap_bytes", rs->gap_bytes);
+	put_u64(o, "evictions", rs->evictions);
+	put_u64(o, "timeouts", rs->timeouts);
+	anom = json_object_new_object();
+	for (size_t i = 0; i < an->anomaly_codes; i++)
+		put_u64(anom, an->anomaly_code[i], an->anomaly_count[i]);
+	put(o, "anomalies", anom);
+	if (st->live) {
+		put_u64(o, "pcap_received", st->pcap_received);
+		put_u64(o, "pcap_dropped", st->pcap_dropped);
+		put_u64(o, "pcap_if_dropped", st->pcap_if_dropped);
+	}
+	write_object((json_sink *)s, o);
+}
+
+static void json_flush(ms_sink *s)
+{
+	fflush(s->out);
+}
+
+static int json_close(ms_sink *s)
+{
+	json_sink *j = (json_sink *)s;
+	int rc = fflush(s->out) == 0 && !ferror(s->out) ? 0 : -1;
+
+	ms_text_free(&j->text);
+	free(j);
+	return rc;
+}
+
+static const ms_sink_ops json_ops = {
+	.event = json_event,
+	.stats = json_stats,
+	.flush = json_flush,
+	.close = json_close,
+};
+
+ms_sink *ms_json_sink_new(FILE *out, const ms_sink_options *opt)
+{
+	json_sink *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->base.ops = &json_ops;
+	j->base.out = out;
+	j->base.opt = *opt;
+	return &j->base;
+}
