@@ -211,7 +211,7 @@ static frag *frag_create(ms_decoder *d, const frag_key *k, ms_time ts,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
-	f->key = *k;
+	memcpy(&f->key, k, sizeof(*k)); /* padding too: frag_find memcmp()s */
 	f->created = ts;
 	f->prev = d->newest;
 	if (d->newest)

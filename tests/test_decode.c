@@ -1066,6 +1066,25 @@ START_TEST(frag_byte_limit)
 }
 END_TEST
 
+START_TEST(frag_byte_limit_oldest_grows)
+{
+	ms_decoder_limits lim = {16, 100, 30};
+	ms_decoder *d = ms_decoder_new(&lim);
+	ms_segment s;
+
+	fseg_init();
+	ck_assert_int_eq(piece(d, 0, 1, 0, &s), MS_DECODE_FRAG_HELD);
+	ck_assert_int_eq(piece(d, 1, 2, 0, &s), MS_DECODE_FRAG_HELD);
+	/* Datagram 1, the oldest, grows to 64: datagram 2 makes room. */
+	ck_assert_int_eq(piece(d, 2, 1, 0, &s), MS_DECODE_FRAG_LIMIT);
+	ck_assert_int_eq(piece(d, 1, 1, 0, &s), MS_DECODE_OK);
+	expect_fseg(&s);
+	ck_assert_int_eq(piece(d, 0, 2, 0, &s), MS_DECODE_FRAG_HELD);
+	ck_assert_int_eq(piece(d, 2, 2, 0, &s), MS_DECODE_FRAG_HELD);
+	ms_decoder_free(d);
+}
+END_TEST
+
 START_TEST(frag_too_long)
 {
 	uint8_t big[64] = {0};
@@ -1332,6 +1351,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(frag, frag_datagram_limit);
 	tcase_add_test(frag, frag_zero_datagrams);
 	tcase_add_test(frag, frag_byte_limit);
+	tcase_add_test(frag, frag_byte_limit_oldest_grows);
 	tcase_add_test(frag, frag_too_long);
 	tcase_add_test(frag, frag_conflicting_end);
 	tcase_add_test(frag, frag_past_end);
