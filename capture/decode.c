@@ -490,18 +490,40 @@ typedef struct ip6_walk {
 static ms_decode_result ip6_headers(ms_decoder *d, ip6_walk *w, ms_time ts,
                                     ms_segment *out);
 
-/* RFC 8200 section 4.5: the fragment header at off, which is not an
- * atomic fragment. */
-static ms_decode_result ip6_frag(ms_decoder *d, const ip6_walk *w, uint32_t off,
-                                 ms_time ts, ms_segment *out)
+static int ip6_is_ext(uint8_t nxt)
 {
-	const uint8_t *e = view_at(w->body, off, 8);
+	return nxt == IPPROTO_HOPOPTS_ || nxt == IPPROTO_ROUTING_ ||
+	       nxt == IPPROTO_DSTOPTS_ || nxt == IPPROTO_AH_ ||
+	       nxt == IPPROTO_FRAGMENT_;
+}
+
+/* Length of the extension header nxt at e: RFC 8200 section 4 counts
+ * 8-byte units beyond the first, AH (RFC 4302 section 2.2) 4-byte units
+ * minus 2, and the Fragment header has none. */
+static uint32_t ip6_ext_len(uint8_t nxt, const uint8_t *e)
+{
+	if (nxt == IPPROTO_AH_)
+		return ((uint32_t)e[1] + 2) * 4;
+	if (nxt == IPPROTO_FRAGMENT_)
+		return 8;
+	return ((uint32_t)e[1] + 1) * 8;
+}
+
+/* RFC 8200 section 4.5: the 8-byte fragment header e at off, which is
+ * not an atomic fragment. Every fragment names the first header of the
+ * fragmentable part, so those of other protocols are never held. */
+static ms_decode_result ip6_frag(ms_decoder *d, const ip6_walk *w,
+                                 const uint8_t *e, uint32_t off, ms_time ts,
+                                 ms_segment *out)
+{
 	frag_key k;
 	frag_piece pc;
 	ip6_walk whole;
 	ms_decode_result r;
 
-	if (!e || w->reassembled)
+	if (e[0] != IPPROTO_TCP_ && !ip6_is_ext(e[0]))
+		return MS_DECODE_NOT_TCP;
+	if (w->reassembled)
 		return MS_DECODE_FRAG_BAD;
 	if (w->body.len < w->claimed)
 		return MS_DECODE_TRUNCATED;
@@ -523,31 +545,6 @@ static ms_decode_result ip6_frag(ms_decoder *d, const ip6_walk *w, uint32_t off,
 	return ip6_headers(d, &whole, ts, out);
 }
 
-/* Length of the extension header at e (RFC 8200 section 4; AH, RFC 4302
- * section 2.2, counts 4-byte units minus 2); 0 when not an extension. */
-static uint32_t ip6_ext_len(uint8_t nxt, const uint8_t *e)
-{
-	switch (nxt) {
-	case IPPROTO_HOPOPTS_:
-	case IPPROTO_ROUTING_:
-	case IPPROTO_DSTOPTS_:
-		return ((uint32_t)e[1] + 1) * 8;
-	case IPPROTO_AH_:
-		return ((uint32_t)e[1] + 2) * 4;
-	case IPPROTO_FRAGMENT_:
-		return 8;
-	default:
-		return 0;
-	}
-}
-
-static int ip6_is_ext(uint8_t nxt)
-{
-	return nxt == IPPROTO_HOPOPTS_ || nxt == IPPROTO_ROUTING_ ||
-	       nxt == IPPROTO_DSTOPTS_ || nxt == IPPROTO_AH_ ||
-	       nxt == IPPROTO_FRAGMENT_;
-}
-
 static ms_decode_result ip6_headers(ms_decoder *d, ip6_walk *w, ms_time ts,
                                     ms_segment *out)
 {
@@ -567,7 +564,7 @@ static ms_decode_result ip6_headers(ms_decoder *d, ip6_walk *w, ms_time ts,
 		/* An atomic fragment (offset 0, M clear) is processed as
 		 * if unfragmented (RFC 6946). */
 		if (w->nxt == IPPROTO_FRAGMENT_ && (rd16(e + 2) & 0xfff9u))
-			return ip6_frag(d, w, off, ts, out);
+			return ip6_frag(d, w, e, off, ts, out);
 		w->nxt = e[0];
 		off += len;
 	}

@@ -1238,6 +1238,21 @@ START_TEST(frag6_overlap_and_duplicate)
 }
 END_TEST
 
+START_TEST(frag6_not_tcp_and_truncated)
+{
+	frame f = {0};
+	ms_segment s;
+	uint8_t body[64] = {17, 0, 0, 1, 0, 0, 0, 9};
+
+	ip6(&f, 44, body, 32);
+	ck_assert_int_eq(decode(LT_IPV6, &f, &s), MS_DECODE_NOT_TCP);
+	f.b[40] = 6;
+	ck_assert_int_eq(decode_at(dec, LT_IPV6, f.b, f.len - 1, 0, &s),
+	                 MS_DECODE_TRUNCATED);
+	ck_assert_int_eq(decode(LT_IPV6, &f, &s), MS_DECODE_FRAG_HELD);
+}
+END_TEST
+
 START_TEST(frag6_atomic)
 {
 	frame f = {0};
@@ -1361,6 +1376,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(frag, frag6_reassembly);
 	tcase_add_test(frag, frag6_after_hop_by_hop);
 	tcase_add_test(frag, frag6_overlap_and_duplicate);
+	tcase_add_test(frag, frag6_not_tcp_and_truncated);
 	tcase_add_test(frag, frag6_atomic);
 	suite_add_tcase(s, frag);
 
