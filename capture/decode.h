@@ -1,9 +1,10 @@
 /* decode.h: link, IPv4/IPv6 and TCP decoding of one captured frame.
  *
- * Owns the IPv4 fragment table (bounded by ms_decoder_limits). Performs
- * no I/O: frames come in as bytes, a TCP segment view comes out. Every
- * frame that is not a usable TCP segment gets a result saying why, which
- * the caller counts; nothing here is fatal.
+ * Owns the IP fragment table, IPv4 and IPv6, bounded by ms_decoder_limits
+ * (when full, the oldest datagrams are evicted). Performs no I/O: frames
+ * come in as bytes, a TCP segment view comes out. Every frame that is not
+ * a usable TCP segment gets a result saying why, which the caller counts;
+ * nothing here is fatal.
  *
  * Link types are LINKTYPE_/DLT_ values as pcap_datalink() returns them:
  * Ethernet (1, with 802.1Q/802.1ad/QinQ tags), BSD null (0) and loopback
@@ -20,13 +21,13 @@
 
 typedef enum ms_decode_result {
 	MS_DECODE_OK = 0,     /* *out holds a TCP segment */
-	MS_DECODE_FRAG_HELD,  /* an IPv4 fragment was stored; nothing yet */
+	MS_DECODE_FRAG_HELD,  /* an IP fragment was stored; nothing yet */
 	MS_DECODE_NOT_IP,     /* ARP, LLDP, ... */
 	MS_DECODE_NOT_TCP,    /* UDP, ICMP, ... */
 	MS_DECODE_TRUNCATED,  /* caplen shorter than the headers need */
 	MS_DECODE_MALFORMED,  /* bad version, header length, total length */
 	MS_DECODE_BAD_LINK,   /* link type not supported */
-	MS_DECODE_FRAG_LIMIT, /* fragment dropped: a limit was hit */
+	MS_DECODE_FRAG_LIMIT, /* limit hit: oldest evicted, or this dropped */
 	MS_DECODE_FRAG_BAD,   /* overlapping/inconsistent fragments */
 	MS_DECODE_RESULT_COUNT
 } ms_decode_result;
@@ -48,7 +49,7 @@ ms_decoder *ms_decoder_new(const ms_decoder_limits *limits);
 void ms_decoder_free(ms_decoder *d);
 
 /* Decodes one frame. On MS_DECODE_OK, out->payload points either into
- * pkt or, for a reassembled IPv4 datagram, into the decoder's own buffer;
+ * pkt or, for a reassembled datagram, into the decoder's own buffer;
  * either way it is valid until the next call. */
 ms_decode_result ms_decoder_decode(ms_decoder *d, int linktype,
                                    const uint8_t *pkt, uint32_t caplen,
