@@ -592,6 +592,8 @@ static void server_greeting(ms_session *s, pop3 *p, const ms_line *l,
 
 	memset(&ev, 0, sizeof(ev));
 	p->greeted = true;
+	ms_session_line(s, ts, MS_DIR_TO_CLIENT, MS_LINE_REPLY, l->p, l->len,
+	                MS_NO_REDACT, l->bare_lf);
 	if (!parse_status(p, l)) {
 		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "malformed_reply",
 		                   "greeting is not +OK or -ERR");

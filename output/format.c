@@ -17,14 +17,14 @@ void ms_format_ts(ms_time t, char out[MS_TS_LEN])
 		return;
 	}
 	snprintf(out, MS_TS_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)t.usec);
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec, (int)t.usec);
 }
 
 void ms_format_ip(const ms_endpoint *e, char out[MS_IP_LEN])
 {
 	if (!inet_ntop(e->ip_version == 6 ? AF_INET6 : AF_INET, e->ip, out,
-		       MS_IP_LEN))
+	               MS_IP_LEN))
 		snprintf(out, MS_IP_LEN, "?");
 }
 
@@ -92,7 +92,8 @@ bool ms_text_set_utf8(ms_text *t, ms_str s, bool escape_controls)
 		return false;
 	for (size_t i = 0; i < s.len;) {
 		size_t n = utf8_seq(p + i, s.len - i);
-		bool control = n == 1 && (p[i] < 0x20 || p[i] == 0x7f);
+		bool control = n == 1 &&
+		               ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f);
 
 		if (n == 0 || (escape_controls && control)) {
 			t->p[t->len++] = '\\';

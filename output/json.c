@@ -2,6 +2,7 @@
  * docs/mailscope-events.schema.json). One object per line, keys in a
  * fixed order, unknown fields omitted rather than null. */
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,16 +16,16 @@ typedef struct json_sink {
 } json_sink;
 
 static const char *const event_names[] = {
-	[MS_EV_SESSION_START] = "session_start",
-	[MS_EV_GREETING] = "greeting",
-	[MS_EV_COMMAND] = "command",
-	[MS_EV_STATE] = "state",
-	[MS_EV_AUTH] = "auth",
-	[MS_EV_TLS] = "tls",
-	[MS_EV_MESSAGE] = "message",
-	[MS_EV_ANOMALY] = "anomaly",
-	[MS_EV_SESSION_END] = "session_end",
-	[MS_EV_LINE] = "line",
+        [MS_EV_SESSION_START] = "session_start",
+        [MS_EV_GREETING] = "greeting",
+        [MS_EV_COMMAND] = "command",
+        [MS_EV_STATE] = "state",
+        [MS_EV_AUTH] = "auth",
+        [MS_EV_TLS] = "tls",
+        [MS_EV_MESSAGE] = "message",
+        [MS_EV_ANOMALY] = "anomaly",
+        [MS_EV_SESSION_END] = "session_end",
+        [MS_EV_LINE] = "line",
 };
 
 static void put(json_object *o, const char *k, json_object *v)
@@ -51,8 +52,8 @@ static void put_str(json_sink *j, json_object *o, const char *k, ms_str s)
 		put(o, k, new_str(j, s));
 }
 
-static void put_secret(json_sink *j, json_object *o, const char *k,
-		       ms_str s, size_t redact_from)
+static void put_secret(json_sink *j, json_object *o, const char *k, ms_str s,
+                       size_t redact_from)
 {
 	char buf[1024];
 	size_t keep;
@@ -76,6 +77,16 @@ static void put_ts(json_object *o, const char *k, ms_time t)
 
 	ms_format_ts(t, ts);
 	put(o, k, json_object_new_string(ts));
+}
+
+/* A number printed with a fixed number of decimals, so that output does
+ * not depend on the shortest round-trip formatting of doubles. */
+static void put_fixed(json_object *o, const char *k, double v, int decimals)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	put(o, k, json_object_new_double_s(v, buf));
 }
 
 static void put_u64(json_object *o, const char *k, uint64_t v)
@@ -103,7 +114,7 @@ static void add_start(json_object *o, const ms_ev_session_start *e)
 		json_object *a = json_object_new_array();
 		for (size_t i = 0; i < e->vlan_count; i++)
 			json_object_array_add(a,
-					      json_object_new_int(e->vlan[i]));
+			                      json_object_new_int(e->vlan[i]));
 		put(o, "vlan", a);
 	}
 }
@@ -136,7 +147,7 @@ static void add_command(json_sink *j, json_object *o, const ms_ev_command *c)
 	put_u64(r, "line_count", c->reply.line_count);
 	put_u64(r, "bytes", c->reply.bytes);
 	put_ts(r, "ts", c->reply.ts);
-	put(r, "rtt_ms", json_object_new_double_s(c->reply.rtt_ms, NULL));
+	put_fixed(r, "rtt_ms", c->reply.rtt_ms, 3);
 	put(o, "reply", r);
 }
 
@@ -199,7 +210,7 @@ static void add_end(json_object *o, const ms_ev_session_end *e)
 
 	put_cstr(o, "reason", e->reason);
 	put_cstr(o, "state", e->state);
-	put(o, "duration_s", json_object_new_double_s(e->duration_s, NULL));
+	put_fixed(o, "duration_s", e->duration_s, 6);
 	put_u64(b, "to_server", e->bytes[MS_DIR_TO_SERVER]);
 	put_u64(b, "to_client", e->bytes[MS_DIR_TO_CLIENT]);
 	put(o, "bytes", b);
@@ -214,7 +225,7 @@ static void add_end(json_object *o, const ms_ev_session_end *e)
 		json_object *d = json_object_new_array();
 		for (size_t i = 0; i < e->deleted_count; i++)
 			json_object_array_add(
-				d, json_object_new_uint64(e->deleted[i]));
+			        d, json_object_new_uint64(e->deleted[i]));
 		put(o, "deleted", d);
 		put(o, "update_applied",
 		    json_object_new_boolean(e->update_applied));
@@ -269,8 +280,8 @@ static void add_body(json_sink *j, json_object *o, const ms_event *ev)
 static void write_object(json_sink *j, json_object *o)
 {
 	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-		    (j->base.opt.pretty ? JSON_C_TO_STRING_PRETTY
-					: JSON_C_TO_STRING_PLAIN);
+	            (j->base.opt.pretty ? JSON_C_TO_STRING_PRETTY
+	                                : JSON_C_TO_STRING_PLAIN);
 
 	fputs(json_object_to_json_string_ext(o, flags), j->base.out);
 	fputc('\n', j->base.out);
@@ -322,7 +333,7 @@ static void json_stats(ms_sink *s, const ms_run_stats *st)
 	for (int p = MS_PROTO_SMTP; p <= MS_PROTO_IMAP; p++)
 		if (an->sessions[p])
 			put_u64(sess, ms_proto_name((ms_proto)p),
-				an->sessions[p]);
+			        an->sessions[p]);
 	put(o, "sessions", sess);
 	put_u64(o, "retransmissions", rs->retransmissions);
 	put_u64(o, "out_of_order", rs->out_of_order);
@@ -360,10 +371,10 @@ static int json_close(ms_sink *s)
 }
 
 static const ms_sink_ops json_ops = {
-	.event = json_event,
-	.stats = json_stats,
-	.flush = json_flush,
-	.close = json_close,
+        .event = json_event,
+        .stats = json_stats,
+        .flush = json_flush,
+        .close = json_close,
 };
 
 ms_sink *ms_json_sink_new(FILE *out, const ms_sink_options *opt)
