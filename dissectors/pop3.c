@@ -279,11 +279,6 @@ static void client_command(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 	if (c->verb == V_UNKNOWN)
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "unknown_command",
 		                   "%.*s", (int)c->verb_len, c->verb_text);
-	else if (p->state != POP3_UNKNOWN &&
-	         !(verbs[c->verb].states & (1u << p->state)))
-		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
-		                   "command_in_wrong_state", "%s in %s",
-		                   verbs[c->verb].name, state_names[p->state]);
 	if (c->verb == V_AUTH && c->args_len > 0) {
 		const char *ir = memchr(c->args, ' ', c->args_len);
 		p->sasl_active = true;
@@ -520,6 +515,13 @@ static void reply_complete(ms_session *s, pop3 *p, ms_time ts)
 {
 	pop3_cmd *c = queue_head(p);
 
+	/* Judged now, not when sent: a pipelined command's state is the one
+	 * the commands before it left, which only their replies tell. */
+	if (c->verb != V_UNKNOWN && p->state != POP3_UNKNOWN &&
+	    !(verbs[c->verb].states & (1u << p->state)))
+		ms_session_anomaly(s, c->ts, MS_DIR_TO_SERVER,
+		                   "command_in_wrong_state", "%s in %s",
+		                   verbs[c->verb].name, state_names[p->state]);
 	emit_command(s, p, c, ts, true);
 	if (p->in_message)
 		emit_message(s, p, c, ts);
@@ -807,7 +809,8 @@ static void pop3_end(ms_session *s, void *st, ms_ev_session_end *end,
 		queue_pop(s, p);
 	}
 	end->state = state_names[p->state];
-	end->has_update = true;
+	/* Under TLS the QUIT, if any, was not seen: nothing to say. */
+	end->has_update = !s->tls;
 	end->update_applied = p->update_applied;
 	end->deleted = p->update_applied ? p->marked : NULL;
 	end->deleted_count = p->update_applied ? p->marked_count : 0;

@@ -179,9 +179,12 @@ static void end(transcript *t, const ms_event *ev)
 	const ms_ev_session_end *e = &ev->u.end;
 
 	note(t, ev, C_NOTE,
-	     "== end of session %llu: %s, %llu commands, %llu messages%s ==",
+	     "== end of session %llu: %s, %llu commands, %llu messages%s%s ==",
 	     (unsigned long long)ev->session, e->reason,
 	     (unsigned long long)e->commands, (unsigned long long)e->messages,
+	     e->has_update && !e->update_applied
+	             ? ", no UPDATE (nothing deleted)"
+	             : "",
 	     e->gaps ? ", DATA MISSING" : "");
 }
 
