@@ -103,7 +103,7 @@ static ms_session *session_new(ms_analyzer *a, const ms_flow_info *fi,
 	                    fi->server_port, s->community_id);
 	session_start(s, fi);
 	/* Ports 465, 995 and 993 are TLS from the first byte. */
-	if ((port_entry & MS_PORT_TLS) || !s->ops)
+	if (port_entry & MS_PORT_TLS)
 		ms_session_start_tls(s, fi->ts, "implicit");
 	return s;
 }
@@ -137,7 +137,7 @@ static void on_data(void *app, int dir, const uint8_t *p, size_t n, ms_time ts)
 	s->last = ts;
 	if (s->tls)
 		s->tls_bytes += n;
-	else
+	else if (s->ops) /* protocols without a dissector are counted only */
 		s->ops->data(s, s->state, (ms_dir)dir, p, n, ts);
 }
 
@@ -150,7 +150,7 @@ static void on_gap(void *app, int dir, uint64_t n, ms_time ts)
 	s->last = ts;
 	ms_session_anomaly(s, ts, (ms_dir)dir, "gap", "%llu bytes missing",
 	                   (unsigned long long)n);
-	if (!s->tls)
+	if (!s->tls && s->ops)
 		s->ops->gap(s, s->state, (ms_dir)dir, n, ts);
 }
 
