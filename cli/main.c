@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture/decode.h"
@@ -174,6 +175,19 @@ static void handle_frame(run *r, const ms_frame *f)
 		r->skipped[res]++;
 }
 
+/* Live and idle: let sessions time out by the wall clock, which in live
+ * mode is packet time too. */
+static void tick(run *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	r->last_ts = (ms_time){now.tv_sec, (int32_t)(now.tv_nsec / 1000)};
+	ms_analyzer_tick(r->an, r->last_ts);
+	for (size_t i = 0; i < r->nsinks; i++)
+		r->sinks[i]->ops->flush(r->sinks[i]);
+}
+
 /* Returns false when the input ended in an error (already reported). */
 static bool read_all(run *r)
 {
@@ -187,6 +201,8 @@ static bool read_all(run *r)
 		}
 		if (st == MS_SOURCE_FRAME)
 			handle_frame(r, &f);
+		else if (st == MS_SOURCE_TIMEOUT)
+			tick(r);
 		else if (st == MS_SOURCE_END)
 			return true;
 		else if (st == MS_SOURCE_ERROR) {
@@ -234,6 +250,11 @@ static int start(run *r)
 	if (*errbuf && !r->cli.quiet)
 		fprintf(stderr, "mailscope: warning: %s\n", errbuf);
 	r->live = ms_source_is_live(r->src);
+	if (r->live && !r->cli.quiet)
+		fprintf(stderr, "mailscope: listening on %s%s%s\n",
+		        r->cli.source.iface,
+		        r->cli.filter && *r->cli.filter ? ", filter: " : "",
+		        r->cli.filter ? r->cli.filter : "");
 	g_source = r->src;
 	r->dec = ms_decoder_new(&r->cli.frag);
 	r->cli.core.emit_lines = r->cli.transcript;

@@ -19,8 +19,7 @@ static const char usage[] =
         "  -i, --interface IFACE   capture live on IFACE\n"
         "  FILTER...               a BPF filter, as tcpdump takes it\n"
         "      --snaplen N         live: bytes kept per packet (262144)\n"
-        "      --no-promisc        live: do not put IFACE in promiscuous "
-        "mode\n"
+        "      --promisc           live: put IFACE in promiscuous mode\n"
         "\n"
         "Output (JSON events on stdout unless --transcript is given):\n"
         "  -o, --output FILE       write JSON events (NDJSON) to FILE "
@@ -72,7 +71,7 @@ static const char usage[] =
 
 enum {
 	O_SNAPLEN = 256,
-	O_NO_PROMISC,
+	O_PROMISC,
 	O_PRETTY,
 	O_TIMESTAMPS,
 	O_FULL,
@@ -98,7 +97,7 @@ static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'i'},
         {"snaplen", required_argument, NULL, O_SNAPLEN},
-        {"no-promisc", no_argument, NULL, O_NO_PROMISC},
+        {"promisc", no_argument, NULL, O_PROMISC},
         {"output", required_argument, NULL, 'o'},
         {"json-pretty", no_argument, NULL, O_PRETTY},
         {"transcript", no_argument, NULL, 't'},
@@ -265,8 +264,8 @@ static bool parse_one(ms_cli *cli, int c, FILE *err)
 	case 'i':
 		cli->source.iface = optarg;
 		return true;
-	case O_NO_PROMISC:
-		cli->source.promisc = 0;
+	case O_PROMISC:
+		cli->source.promisc = 1;
 		return true;
 	case 'o':
 		cli->json_path = optarg;
@@ -326,7 +325,6 @@ ms_cli_result ms_cli_parse(ms_cli *cli, int argc, char **argv, FILE *err)
 	cli->frag = (ms_decoder_limits){MS_FRAG_MAX_DATAGRAMS_DEFAULT,
 	                                MS_FRAG_MAX_BYTES_DEFAULT,
 	                                MS_FRAG_TIMEOUT_DEFAULT};
-	cli->source.promisc = 1;
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, the start of the filter */

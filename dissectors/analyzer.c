@@ -240,6 +240,11 @@ void ms_analyzer_add_segment(ms_analyzer *a, const ms_segment *seg)
 	ms_reasm_add_segment(a->reasm, seg);
 }
 
+void ms_analyzer_tick(ms_analyzer *a, ms_time now)
+{
+	ms_reasm_advance(a->reasm, now);
+}
+
 void ms_analyzer_finish(ms_analyzer *a, ms_time ts)
 {
 	ms_reasm_finish(a->reasm, ts);

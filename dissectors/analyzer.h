@@ -29,6 +29,9 @@ typedef struct ms_analyzer ms_analyzer;
 /* cfg must outlive the analyzer. NULL when out of memory. */
 ms_analyzer *ms_analyzer_new(const ms_config *cfg, ms_emit_fn emit, void *user);
 void ms_analyzer_add_segment(ms_analyzer *a, const ms_segment *seg);
+/* Time passes without packets (live capture): idle sessions time out.
+ * The caller reads the clock; the core never does. */
+void ms_analyzer_tick(ms_analyzer *a, ms_time now);
 /* End of input: every open session ends with reason end_of_capture. */
 void ms_analyzer_finish(ms_analyzer *a, ms_time ts);
 const ms_analyzer_stats *ms_analyzer_stats_get(const ms_analyzer *a);

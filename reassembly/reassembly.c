@@ -673,6 +673,11 @@ void ms_reasm_add_segment(ms_reasm *r, const ms_segment *s)
 	flow_segment(r, f, s);
 }
 
+void ms_reasm_advance(ms_reasm *r, ms_time now)
+{
+	expire(r, now);
+}
+
 ms_reasm *ms_reasm_new(const ms_reasm_limits *l, const ms_stream_ops *ops,
                        void *user)
 {

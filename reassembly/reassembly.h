@@ -87,6 +87,9 @@ ms_reasm *ms_reasm_new(const ms_reasm_limits *l, const ms_stream_ops *ops,
                        void *user);
 void ms_reasm_free(ms_reasm *r);
 void ms_reasm_add_segment(ms_reasm *r, const ms_segment *seg);
+/* Packet time has reached now without a packet (live capture, idle
+ * link): flows idle past their timeout are closed. */
+void ms_reasm_advance(ms_reasm *r, ms_time now);
 /* End of input: every open flow is flushed and closed with reason
  * MS_CLOSE_END_OF_CAPTURE, in order of first packet. */
 void ms_reasm_finish(ms_reasm *r, ms_time ts);
