@@ -19,6 +19,9 @@ static const ms_dissector_ops *ops_for(ms_proto p)
 	switch (p) {
 	case MS_PROTO_POP3:
 		return &ms_pop3_ops;
+	case MS_PROTO_SMTP:
+	case MS_PROTO_LMTP:
+		return &ms_smtp_ops;
 	default:
 		return NULL;
 	}
@@ -135,6 +138,8 @@ static void on_data(void *app, int dir, const uint8_t *p, size_t n, ms_time ts)
 
 	s->bytes[dir] += n;
 	s->last = ts;
+	if (dir == MS_DIR_TO_SERVER && s->tls_pending)
+		ms_session_check_tls(s, p, n, ts);
 	if (s->tls)
 		s->tls_bytes += n;
 	else if (s->ops) /* protocols without a dissector are counted only */

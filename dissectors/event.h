@@ -74,6 +74,8 @@ typedef struct ms_reply {
 	ms_str enhanced;  /* SMTP enhanced status code, e.g. "2.1.0" */
 	ms_str resp_code; /* POP3 [IN-USE] / IMAP [READ-WRITE], no brackets */
 	ms_str text;      /* the status line's text */
+	const ms_str *text_lines; /* SMTP multi-line: each line's text */
+	size_t text_line_count;
 	uint32_t line_count; /* every line, data lines included */
 	uint64_t bytes;      /* on the wire */
 	ms_time ts;          /* when the reply completed */
@@ -121,6 +123,27 @@ typedef struct ms_headers {
 	uint32_t received_count;
 } ms_headers;
 
+/* ESMTP parameters (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8,
+ * RFC 3461 RET, ENVID, NOTIFY, ORCPT, RFC 4954 AUTH), as sent. */
+typedef struct ms_smtp_params {
+	ms_str size, body, ret, envid, auth, notify, orcpt;
+	bool smtputf8;
+	ms_str other; /* parameters not listed above, space-separated */
+} ms_smtp_params;
+
+/* One RCPT of an SMTP transaction with its own reply. */
+typedef struct ms_rcpt {
+	ms_str addr;
+	ms_smtp_params params;
+	bool answered, accepted;
+	int code;
+	ms_str enhanced, text;
+	/* LMTP: this recipient's reply after the data (RFC 2033 §4.2) */
+	bool has_delivery, delivered;
+	int delivery_code;
+	ms_str delivery_enhanced, delivery_text;
+} ms_rcpt;
+
 typedef struct ms_ev_message {
 	ms_dir direction;
 	const char *via; /* "RETR", "TOP", "DATA", "BDAT", "FETCH", "APPEND" */
@@ -133,6 +156,16 @@ typedef struct ms_ev_message {
 	uint32_t number; /* POP3 message number, 0 when not applicable */
 	ms_str uidl;     /* POP3, when the session listed it */
 	const ms_headers *headers; /* NULL when no header block was seen */
+	/* SMTP and LMTP: the envelope and the server's verdict */
+	bool has_envelope;
+	ms_str mail_from;
+	ms_smtp_params mail_params;
+	const ms_rcpt *rcpt;
+	size_t rcpt_count;
+	bool has_final; /* the final reply to DATA / BDAT LAST was seen */
+	bool accepted;
+	ms_reply final;
+	ms_str queue_id;
 } ms_ev_message;
 
 typedef struct ms_ev_anomaly {

@@ -88,3 +88,25 @@ void ms_session_line(ms_session *s, ms_time ts, ms_dir dir, ms_line_kind kind,
 	ev.u.line.bare_lf = bare_lf;
 	ms_session_emit(s, &ev, MS_EV_LINE, ts);
 }
+
+void ms_session_expect_tls(ms_session *s, const char *trigger)
+{
+	s->tls_pending = trigger;
+}
+
+bool ms_session_check_tls(ms_session *s, const uint8_t *p, size_t n,
+			  ms_time ts)
+{
+	const char *trigger = s->tls_pending;
+
+	if (n == 0)
+		return false;
+	s->tls_pending = NULL;
+	if (p[0] == 0x16) { /* TLS handshake record (RFC 8446 §5.1) */
+		ms_session_start_tls(s, ts, trigger);
+		return true;
+	}
+	ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "tls_not_tls",
+			   "clear text after %s was accepted", trigger);
+	return false;
+}

@@ -33,6 +33,7 @@ typedef struct ms_dissector_ops {
 } ms_dissector_ops;
 
 extern const ms_dissector_ops ms_pop3_ops;
+extern const ms_dissector_ops ms_smtp_ops;
 
 struct ms_session {
 	uint64_t id;
@@ -45,6 +46,8 @@ struct ms_session {
 	bool midstream;
 	/* Encrypted from here on: bytes are counted, not parsed. */
 	bool tls;
+	/* STARTTLS/STLS was accepted: the client's next bytes decide. */
+	const char *tls_pending;
 	/* Set by a dissector when the protocol said goodbye ("quit"). */
 	const char *end_reason;
 	uint64_t bytes[2], tls_bytes;
@@ -65,6 +68,15 @@ void ms_session_state(ms_session *s, ms_time ts, const char *from,
                       const char *to, ms_str cause);
 /* Encryption starts (STARTTLS/STLS accepted and TLS seen, or implicit). */
 void ms_session_start_tls(ms_session *s, ms_time ts, const char *trigger);
+/* The server accepted STARTTLS/STLS (RFC 3207 §4, RFC 2595 §4). Whether
+ * encryption really starts is decided by the client's next bytes: a TLS
+ * handshake record starts it; clear text (a decrypting middlebox, a
+ * client that changed its mind) is an anomaly and parsing goes on. */
+void ms_session_expect_tls(ms_session *s, const char *trigger);
+/* Called with the client's bytes while a TLS start is pending; returns
+ * true when encryption started with them. */
+bool ms_session_check_tls(ms_session *s, const uint8_t *p, size_t n,
+			  ms_time ts);
 /* A protocol line for the transcript; a no-op unless lines are wanted. */
 void ms_session_line(ms_session *s, ms_time ts, ms_dir dir, ms_line_kind kind,
                      const char *p, size_t len, size_t redact_from,
