@@ -727,6 +727,16 @@ const ms_reasm_stats *ms_reasm_stats_get(const ms_reasm *r)
 	return &r->stats;
 }
 
+size_t ms_reasm_flow_count(const ms_reasm *r)
+{
+	return r->count;
+}
+
+uint64_t ms_reasm_held_bytes(const ms_reasm *r)
+{
+	return r->held_total;
+}
+
 void ms_reasm_free(ms_reasm *r)
 {
 	if (!r)
