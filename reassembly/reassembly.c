@@ -18,9 +18,10 @@ typedef struct held {
 
 typedef struct stream {
 	bool isn_known; /* next_seq is meaningful */
+	bool syn_seen;  /* isn is meaningful */
 	bool fin_seen;
 	bool ack_seen; /* max_acked is meaningful */
-	uint32_t next_seq, fin_seq, max_acked;
+	uint32_t isn, next_seq, fin_seq, max_acked;
 	held *held; /* sorted by seq, never overlapping */
 	uint32_t held_bytes;
 } stream;
@@ -592,15 +593,21 @@ static int direction_of(const flow *f, const ms_segment *s)
 	         memcmp(s->src, f->info.client_ip, 16) == 0);
 }
 
-/* SYN and SYN-ACK fix the initial sequence numbers (RFC 9293 §3.5). */
+/* SYN and SYN-ACK fix the initial sequence numbers (RFC 9293 §3.5).
+ * Before the handshake completes, a SYN with another ISN is a new attempt
+ * and starts the stream over; a retransmitted SYN (same ISN, RFC 9293
+ * §3.8.1) is not, as the data it may carry was delivered already. */
 static void flow_syn(ms_reasm *r, flow *f, int d, const ms_segment *s)
 {
 	stream *st = &f->dir[d];
+	bool again = st->syn_seen && st->isn == s->seq;
 
-	if (!st->isn_known || f->state == FLOW_HALF_OPEN) {
+	if (!st->isn_known || (f->state == FLOW_HALF_OPEN && !again)) {
 		st->isn_known = true;
 		st->next_seq = s->seq + 1;
 	}
+	st->syn_seen = true;
+	st->isn = s->seq;
 	if ((s->flags & MS_TCP_ACK) && !f->dir[!d].isn_known) {
 		f->dir[!d].isn_known = true;
 		f->dir[!d].next_seq = s->ack;
