@@ -429,8 +429,28 @@ static void stream_data(ms_reasm *r, flow *f, int d, uint32_t seq,
 	enforce_memory(r, f, d, ts);
 }
 
-/* The peer acknowledged bytes up to ack: a hole below it, with data held
- * beyond it, will never be retransmitted, so it is a gap now. */
+/* An ACK is cumulative (RFC 9293 §3.4): the peer holds every byte below
+ * it, so none of them will be sent again. A hole it acknowledged past,
+ * with data held beyond it, is a gap now, whichever of the ACK and the
+ * held data was seen first. So are the bytes missing before a FIN the
+ * peer acknowledged (the FIN takes the sequence number after the last
+ * byte, RFC 9293 §3.4): without this the stream would never reach its
+ * FIN and the flow would not close until it timed out. */
+static void stream_declare_lost(ms_reasm *r, flow *f, int d, ms_time ts)
+{
+	stream *st = &f->dir[d];
+
+	if (!st->isn_known || !st->ack_seen)
+		return;
+	while (st->held && SEQ_LEQ(st->held->seq, st->max_acked) &&
+	       SEQ_LT(st->next_seq, st->held->seq))
+		stream_skip_hole(r, f, d, ts);
+	if (!st->held && st->fin_seen && SEQ_GT(st->max_acked, st->fin_seq) &&
+	    SEQ_LT(st->next_seq, st->fin_seq))
+		declare_gap(r, f, d,
+		            (uint32_t)SEQ_DIFF(st->fin_seq, st->next_seq), ts);
+}
+
 static void stream_acked(ms_reasm *r, flow *f, int d, uint32_t ack, ms_time ts)
 {
 	stream *st = &f->dir[d];
@@ -438,9 +458,7 @@ static void stream_acked(ms_reasm *r, flow *f, int d, uint32_t ack, ms_time ts)
 	if (!st->ack_seen || SEQ_GT(ack, st->max_acked))
 		st->max_acked = ack;
 	st->ack_seen = true;
-	while (st->isn_known && st->held && SEQ_LEQ(st->held->seq, ack) &&
-	       SEQ_LT(st->next_seq, st->held->seq))
-		stream_skip_hole(r, f, d, ts);
+	stream_declare_lost(r, f, d, ts);
 }
 
 /* All that is known of the stream is handed over before it closes: held
@@ -632,6 +650,9 @@ static void flow_segment(ms_reasm *r, flow *f, const ms_segment *s)
 		st->fin_seen = true;
 		st->fin_seq = seq + s->len;
 	}
+	/* The peer's ACK may have come before this data or FIN. */
+	if (s->len > 0 || (s->flags & MS_TCP_FIN))
+		stream_declare_lost(r, f, d, s->ts);
 	if (s->flags & MS_TCP_ACK)
 		stream_acked(r, f, !d, s->ack, s->ts);
 	if (f->state == FLOW_HALF_OPEN && f->dir[0].isn_known &&
