@@ -390,14 +390,21 @@ static void stream_skip_hole(ms_reasm *r, flow *f, int d, ms_time ts)
 	stream_drain(r, f, d, ts);
 }
 
+static uint64_t flow_held(const flow *f)
+{
+	return (uint64_t)f->dir[0].held_bytes + f->dir[1].held_bytes;
+}
+
+/* The per-flow bound counts both directions. The direction that went
+ * over gives up its holes first; the other's only if that is not enough. */
 static void enforce_memory(ms_reasm *r, flow *f, int d, ms_time ts)
 {
 	stream *st = &f->dir[d];
 
-	if (st->held_bytes > r->lim.per_flow_bytes) {
-		note(r, f, d, MS_NOTE_LIMIT_PER_FLOW, st->held_bytes, ts);
-		while (st->held_bytes > r->lim.per_flow_bytes)
-			stream_skip_hole(r, f, d, ts);
+	if (flow_held(f) > r->lim.per_flow_bytes) {
+		note(r, f, d, MS_NOTE_LIMIT_PER_FLOW, flow_held(f), ts);
+		while (flow_held(f) > r->lim.per_flow_bytes)
+			stream_skip_hole(r, f, st->held ? d : !d, ts);
 	}
 	if (r->held_total > r->lim.global_bytes) {
 		note(r, f, d, MS_NOTE_LIMIT_GLOBAL, r->held_total, ts);
