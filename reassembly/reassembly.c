@@ -656,6 +656,12 @@ static void flow_segment(ms_reasm *r, flow *f, const ms_segment *s)
 	if (s->flags & MS_TCP_FIN) {
 		st->fin_seen = true;
 		st->fin_seq = seq + s->len;
+		/* Mid-stream, a side that never sent data starts at its FIN;
+		 * else it would never reach it and the flow not close. */
+		if (!st->isn_known) {
+			st->isn_known = true;
+			st->next_seq = st->fin_seq;
+		}
 	}
 	/* The peer's ACK may have come before this data or FIN. */
 	if (s->len > 0 || (s->flags & MS_TCP_FIN))
