@@ -37,7 +37,6 @@ typedef struct flow {
 	stream dir[2];
 	void *app;
 	flow_state state;
-	bool rst;
 	ms_time last;
 	uint64_t order;
 	uint64_t hash;
@@ -95,6 +94,7 @@ static void key_from_flow(flow_key *k, const flow *f)
 {
 	ms_segment s;
 
+	memset(&s, 0, sizeof(s));
 	s.ip_version = f->info.ip_version;
 	memcpy(s.src, f->info.client_ip, 16);
 	memcpy(s.dst, f->info.server_ip, 16);
