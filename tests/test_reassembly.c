@@ -13,8 +13,8 @@
 
 /* ---- recording callbacks ---- */
 
-#define MAX_RECS  2048
-#define MAX_EVENT 8192
+#define MAX_RECS  4096
+#define MAX_EVENT 16384
 #define MAX_GAPS  256
 #define MAX_NOTES 256
 
@@ -49,7 +49,8 @@ static struct {
 	int event[MAX_EVENT]; /* +id for open, -id for close */
 	int nevents;
 	int live, max_live;
-	uint16_t swap_port; /* open() swaps when the guessed client uses it */
+	uint16_t swap_port;   /* open() swaps when the guessed client uses it */
+	uint16_t ignore_port; /* open() returns NULL for this server port */
 	ms_time now;
 } H;
 
@@ -61,9 +62,12 @@ static void event(int e)
 
 static void *rec_open(void *user, const ms_flow_info *info, bool *swap)
 {
-	rec *x = calloc(1, sizeof(*x));
+	rec *x;
 
 	(void)user;
+	if (H.ignore_port && info->server_port == H.ignore_port)
+		return NULL;
+	x = calloc(1, sizeof(*x));
 	ck_assert_ptr_nonnull(x);
 	ck_assert_int_lt(H.nrecs, MAX_RECS);
 	x->id = H.nrecs + 1;
@@ -1344,6 +1348,101 @@ START_TEST(test_finish_order)
 }
 END_TEST
 
+/* Thousands of flows (the table grows), every other one expires: the
+ * backward-shift deletions must leave the others reachable. */
+START_TEST(test_table_churn)
+{
+	enum { NF = 3000 };
+	ms_reasm_limits l;
+	ms_reasm *r;
+	tcp *t = malloc(NF * sizeof(*t));
+
+	ck_assert_ptr_nonnull(t);
+	ms_reasm_limits_default(&l);
+	l.idle_timeout_s = 100;
+	r = reasm(&l);
+	for (int i = 0; i < NF; i++) {
+		t[i] = tcp4((uint16_t)(10000 + i), 1000u * (uint32_t)i, 5);
+		t[i].c.ip[0][2] = (uint8_t)(i % 7);
+		handshake(r, &t[i]);
+	}
+	ck_assert_uint_eq(ms_reasm_flow_count(r), NF);
+	H.now.sec += 50;
+	for (int i = 1; i < NF; i += 2)
+		txd(r, &t[i], 0, 0, 4, 0);
+	H.now.sec += 60;
+	for (int i = 1; i < NF; i += 2)
+		txd(r, &t[i], 0, 4, 4, 0);
+	ck_assert_uint_eq(ms_reasm_flow_count(r), NF / 2);
+	ck_assert_int_eq(H.nrecs, NF);
+	for (int i = 0; i < NF; i++) {
+		ck_assert_int_eq(R(i)->ncloses, i % 2 ? 0 : 1);
+		if (i % 2)
+			expect_bytes(R(i), 0, CP, 8);
+		else
+			ck_assert_int_eq(R(i)->why, MS_CLOSE_TIMEOUT);
+	}
+	ms_reasm_finish(r, H.now);
+	ck_assert_uint_eq(ms_reasm_flow_count(r), 0);
+	ms_reasm_free(r);
+	free(t);
+}
+END_TEST
+
+/* No half-open flow to give up: the least recently used established
+ * one is evicted. */
+START_TEST(test_evict_established)
+{
+	ms_reasm_limits l;
+	ms_reasm *r;
+	tcp t[3];
+
+	ms_reasm_limits_default(&l);
+	l.max_flows = 2;
+	r = reasm(&l);
+	for (int i = 0; i < 3; i++) {
+		t[i] = tcp4((uint16_t)(41000 + i), 100, 200);
+		handshake(r, &t[i]);
+		txd(r, &t[i], 0, 0, 5, 0);
+		if (i == 1)
+			txd(r, &t[0], 0, 5, 5, 0); /* 0 is used after 1 */
+	}
+	ck_assert_int_eq(R(0)->ncloses, 0);
+	ck_assert_int_eq(R(1)->ncloses, 1);
+	ck_assert_int_eq(R(1)->why, MS_CLOSE_EVICTED);
+	ck_assert_uint_eq(ms_reasm_stats_get(r)->evictions, 1);
+	expect_bytes(R(0), 0, CP, 10);
+	expect_bytes(R(2), 0, CP, 5);
+	ms_reasm_finish(r, H.now);
+	ms_reasm_free(r);
+}
+END_TEST
+
+/* open() may decline a flow: nothing is called for it, and it is still
+ * tracked so that its packets do not open it again. */
+START_TEST(test_open_declined)
+{
+	ms_reasm *r = reasm(NULL);
+	tcp t = tcp4(41010, 100, 200), u = tcp4(41011, 300, 400);
+
+	H.ignore_port = 25;
+	t.c.port[1] = 25;
+	handshake(r, &t);
+	handshake(r, &u);
+	txd(r, &t, 0, 0, 5, 0);
+	txd(r, &t, 0, 10, 5, 0);
+	txd(r, &u, 0, 0, 5, 0);
+	tx(r, &t.c, 1, SEQ(&t, 1, 0), SEQ(&t, 0, 15), A, NULL, 0);
+	ck_assert_int_eq(H.nrecs, 1);
+	ck_assert_uint_eq(ms_reasm_stats_get(r)->flows, 2);
+	ck_assert_uint_eq(ms_reasm_flow_count(r), 2);
+	expect_bytes(R(0), 0, CP, 5);
+	ms_reasm_finish(r, H.now);
+	ck_assert_int_eq(H.nevents, 2);
+	ms_reasm_free(r);
+}
+END_TEST
+
 /* ---- IPv6 ---- */
 
 START_TEST(test_ipv6)
@@ -1437,6 +1536,9 @@ static Suite *reassembly_suite(void)
 	tcase_add_test(flows, test_idle_timeouts);
 	tcase_add_test(flows, test_syn_flood);
 	tcase_add_test(flows, test_finish_order);
+	tcase_add_test(flows, test_table_churn);
+	tcase_add_test(flows, test_evict_established);
+	tcase_add_test(flows, test_open_declined);
 	suite_add_tcase(s, basic);
 	suite_add_tcase(s, order);
 	suite_add_tcase(s, loss);
