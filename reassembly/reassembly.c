@@ -620,8 +620,8 @@ static int direction_of(const flow *f, const ms_segment *s)
 
 /* SYN and SYN-ACK fix the initial sequence numbers (RFC 9293 §3.5).
  * Before the handshake completes, a SYN with another ISN is a new attempt
- * and starts the stream over; a retransmitted SYN (same ISN, RFC 9293
- * §3.8.1) is not, as the data it may carry was delivered already. */
+ * and starts the stream over; a retransmitted SYN (same ISN) is not, as
+ * the data it may carry was delivered already. */
 static void flow_syn(ms_reasm *r, flow *f, int d, const ms_segment *s)
 {
 	stream *st = &f->dir[d];
