@@ -18,9 +18,10 @@ typedef struct held {
 
 typedef struct stream {
 	bool isn_known; /* next_seq is meaningful */
+	bool syn_seen;  /* isn is meaningful */
 	bool fin_seen;
 	bool ack_seen; /* max_acked is meaningful */
-	uint32_t next_seq, fin_seq, max_acked;
+	uint32_t isn, next_seq, fin_seq, max_acked;
 	held *held; /* sorted by seq, never overlapping */
 	uint32_t held_bytes;
 } stream;
@@ -36,7 +37,6 @@ typedef struct flow {
 	stream dir[2];
 	void *app;
 	flow_state state;
-	bool rst;
 	ms_time last;
 	uint64_t order;
 	uint64_t hash;
@@ -94,6 +94,7 @@ static void key_from_flow(flow_key *k, const flow *f)
 {
 	ms_segment s;
 
+	memset(&s, 0, sizeof(s));
 	s.ip_version = f->info.ip_version;
 	memcpy(s.src, f->info.client_ip, 16);
 	memcpy(s.dst, f->info.server_ip, 16);
@@ -389,14 +390,21 @@ static void stream_skip_hole(ms_reasm *r, flow *f, int d, ms_time ts)
 	stream_drain(r, f, d, ts);
 }
 
+static uint64_t flow_held(const flow *f)
+{
+	return (uint64_t)f->dir[0].held_bytes + f->dir[1].held_bytes;
+}
+
+/* The per-flow bound counts both directions. The direction that went
+ * over gives up its holes first; the other's only if that is not enough. */
 static void enforce_memory(ms_reasm *r, flow *f, int d, ms_time ts)
 {
 	stream *st = &f->dir[d];
 
-	if (st->held_bytes > r->lim.per_flow_bytes) {
-		note(r, f, d, MS_NOTE_LIMIT_PER_FLOW, st->held_bytes, ts);
-		while (st->held_bytes > r->lim.per_flow_bytes)
-			stream_skip_hole(r, f, d, ts);
+	if (flow_held(f) > r->lim.per_flow_bytes) {
+		note(r, f, d, MS_NOTE_LIMIT_PER_FLOW, flow_held(f), ts);
+		while (flow_held(f) > r->lim.per_flow_bytes)
+			stream_skip_hole(r, f, st->held ? d : !d, ts);
 	}
 	if (r->held_total > r->lim.global_bytes) {
 		note(r, f, d, MS_NOTE_LIMIT_GLOBAL, r->held_total, ts);
@@ -428,8 +436,28 @@ static void stream_data(ms_reasm *r, flow *f, int d, uint32_t seq,
 	enforce_memory(r, f, d, ts);
 }
 
-/* The peer acknowledged bytes up to ack: a hole below it, with data held
- * beyond it, will never be retransmitted, so it is a gap now. */
+/* An ACK is cumulative (RFC 9293 §3.4): the peer holds every byte below
+ * it, so none of them will be sent again. A hole it acknowledged past,
+ * with data held beyond it, is a gap now, whichever of the ACK and the
+ * held data was seen first. So are the bytes missing before a FIN the
+ * peer acknowledged (the FIN takes the sequence number after the last
+ * byte, RFC 9293 §3.4): without this the stream would never reach its
+ * FIN and the flow would not close until it timed out. */
+static void stream_declare_lost(ms_reasm *r, flow *f, int d, ms_time ts)
+{
+	stream *st = &f->dir[d];
+
+	if (!st->isn_known || !st->ack_seen)
+		return;
+	while (st->held && SEQ_LEQ(st->held->seq, st->max_acked) &&
+	       SEQ_LT(st->next_seq, st->held->seq))
+		stream_skip_hole(r, f, d, ts);
+	if (!st->held && st->fin_seen && SEQ_GT(st->max_acked, st->fin_seq) &&
+	    SEQ_LT(st->next_seq, st->fin_seq))
+		declare_gap(r, f, d,
+		            (uint32_t)SEQ_DIFF(st->fin_seq, st->next_seq), ts);
+}
+
 static void stream_acked(ms_reasm *r, flow *f, int d, uint32_t ack, ms_time ts)
 {
 	stream *st = &f->dir[d];
@@ -437,9 +465,7 @@ static void stream_acked(ms_reasm *r, flow *f, int d, uint32_t ack, ms_time ts)
 	if (!st->ack_seen || SEQ_GT(ack, st->max_acked))
 		st->max_acked = ack;
 	st->ack_seen = true;
-	while (st->isn_known && st->held && SEQ_LEQ(st->held->seq, ack) &&
-	       SEQ_LT(st->next_seq, st->held->seq))
-		stream_skip_hole(r, f, d, ts);
+	stream_declare_lost(r, f, d, ts);
 }
 
 /* All that is known of the stream is handed over before it closes: held
@@ -592,15 +618,21 @@ static int direction_of(const flow *f, const ms_segment *s)
 	         memcmp(s->src, f->info.client_ip, 16) == 0);
 }
 
-/* SYN and SYN-ACK fix the initial sequence numbers (RFC 9293 §3.5). */
+/* SYN and SYN-ACK fix the initial sequence numbers (RFC 9293 §3.5).
+ * Before the handshake completes, a SYN with another ISN is a new attempt
+ * and starts the stream over; a retransmitted SYN (same ISN) is not, as
+ * the data it may carry was delivered already. */
 static void flow_syn(ms_reasm *r, flow *f, int d, const ms_segment *s)
 {
 	stream *st = &f->dir[d];
+	bool again = st->syn_seen && st->isn == s->seq;
 
-	if (!st->isn_known || f->state == FLOW_HALF_OPEN) {
+	if (!st->isn_known || (f->state == FLOW_HALF_OPEN && !again)) {
 		st->isn_known = true;
 		st->next_seq = s->seq + 1;
 	}
+	st->syn_seen = true;
+	st->isn = s->seq;
 	if ((s->flags & MS_TCP_ACK) && !f->dir[!d].isn_known) {
 		f->dir[!d].isn_known = true;
 		f->dir[!d].next_seq = s->ack;
@@ -624,7 +656,16 @@ static void flow_segment(ms_reasm *r, flow *f, const ms_segment *s)
 	if (s->flags & MS_TCP_FIN) {
 		st->fin_seen = true;
 		st->fin_seq = seq + s->len;
+		/* Mid-stream, a side that never sent data starts at its FIN;
+		 * else it would never reach it and the flow not close. */
+		if (!st->isn_known) {
+			st->isn_known = true;
+			st->next_seq = st->fin_seq;
+		}
 	}
+	/* The peer's ACK may have come before this data or FIN. */
+	if (s->len > 0 || (s->flags & MS_TCP_FIN))
+		stream_declare_lost(r, f, d, s->ts);
 	if (s->flags & MS_TCP_ACK)
 		stream_acked(r, f, !d, s->ack, s->ts);
 	if (f->state == FLOW_HALF_OPEN && f->dir[0].isn_known &&
@@ -730,6 +771,16 @@ void ms_reasm_finish(ms_reasm *r, ms_time ts)
 const ms_reasm_stats *ms_reasm_stats_get(const ms_reasm *r)
 {
 	return &r->stats;
+}
+
+size_t ms_reasm_flow_count(const ms_reasm *r)
+{
+	return r->count;
+}
+
+uint64_t ms_reasm_held_bytes(const ms_reasm *r)
+{
+	return r->held_total;
 }
 
 void ms_reasm_free(ms_reasm *r)

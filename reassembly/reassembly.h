@@ -94,5 +94,9 @@ void ms_reasm_advance(ms_reasm *r, ms_time now);
  * MS_CLOSE_END_OF_CAPTURE, in order of first packet. */
 void ms_reasm_finish(ms_reasm *r, ms_time ts);
 const ms_reasm_stats *ms_reasm_stats_get(const ms_reasm *r);
+/* Flows in the table (open, and closed ones kept to absorb late packets)
+ * and out-of-order bytes held in all: what the limits bound. */
+size_t ms_reasm_flow_count(const ms_reasm *r);
+uint64_t ms_reasm_held_bytes(const ms_reasm *r);
 
 #endif
