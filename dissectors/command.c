@@ -35,10 +35,9 @@ static ms_cmd *cmdq_slot(ms_session *s, ms_cmdq *q, ms_time ts)
 	ms_cmd *c;
 
 	if (q->count == q->cap) {
-		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
-				   "limit_pending_commands",
-				   "more than %zu commands await a reply",
-				   q->cap);
+		ms_session_anomaly(
+		        s, ts, MS_DIR_TO_SERVER, "limit_pending_commands",
+		        "more than %zu commands await a reply", q->cap);
 		ms_session_command(s, ms_cmdq_head(q), NULL, ts);
 		ms_cmdq_pop(q);
 	}
@@ -53,7 +52,7 @@ static ms_cmd *cmdq_slot(ms_session *s, ms_cmdq *q, ms_time ts)
 }
 
 ms_cmd *ms_cmdq_push_line(ms_session *s, ms_cmdq *q, const char *line,
-			  size_t len, ms_time ts)
+                          size_t len, ms_time ts)
 {
 	ms_cmd *c = cmdq_slot(s, q, ts);
 	const char *sp = memchr(line, ' ', len);
@@ -65,13 +64,12 @@ ms_cmd *ms_cmdq_push_line(ms_session *s, ms_cmdq *q, const char *line,
 			c->verb[i] = (char)(c->verb[i] - 32);
 	if (sp)
 		c->args_len = ms_copy_bounded(c->args, MS_CMD_ARGS_MAX, sp + 1,
-					      len - vlen - 1);
+		                              len - vlen - 1);
 	c->seq = ++q->seq;
 	return c;
 }
 
-ms_cmd *ms_cmdq_push_internal(ms_session *s, ms_cmdq *q, int kind,
-			      ms_time ts)
+ms_cmd *ms_cmdq_push_internal(ms_session *s, ms_cmdq *q, int kind, ms_time ts)
 {
 	ms_cmd *c = cmdq_slot(s, q, ts);
 
@@ -114,7 +112,7 @@ void ms_reply_set_text(ms_reply_acc *r, const char *p, size_t n)
 }
 
 void ms_reply_fill(const ms_reply_acc *r, ms_reply *out, ms_time sent,
-		   ms_time ts)
+                   ms_time ts)
 {
 	memset(out, 0, sizeof(*out));
 	out->status = (ms_str){r->status, r->status_len};
@@ -133,7 +131,7 @@ void ms_reply_fill(const ms_reply_acc *r, ms_reply *out, ms_time sent,
 }
 
 void ms_session_command(ms_session *s, const ms_cmd *c, const ms_reply_acc *r,
-			ms_time ts)
+                        ms_time ts)
 {
 	ms_event ev;
 	ms_ev_command *e = &ev.u.command;

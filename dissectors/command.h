@@ -17,7 +17,7 @@
 #define MS_CMD_ARGS_MAX 1024
 
 typedef struct ms_cmd {
-	int kind; /* the dissector's own verb number */
+	int kind;                   /* the dissector's own verb number */
 	char verb[MS_CMD_VERB_MAX]; /* upper-cased */
 	size_t verb_len;
 	char args[MS_CMD_ARGS_MAX]; /* as sent, cut at MS_CMD_ARGS_MAX */
@@ -46,15 +46,14 @@ void ms_cmdq_pop(ms_cmdq *q);
 /* Queues a command line: verb upper-cased up to the first space, the rest
  * as arguments. pipelined is set when a reply was still due. */
 ms_cmd *ms_cmdq_push_line(ms_session *s, ms_cmdq *q, const char *line,
-			  size_t len, ms_time ts);
+                          size_t len, ms_time ts);
 /* Queues an internal entry (see ms_cmd.internal). */
-ms_cmd *ms_cmdq_push_internal(ms_session *s, ms_cmdq *q, int kind,
-			      ms_time ts);
+ms_cmd *ms_cmdq_push_internal(ms_session *s, ms_cmdq *q, int kind, ms_time ts);
 /* Every queued command ends unanswered (a gap, the end of the session). */
 void ms_cmdq_drain(ms_session *s, ms_cmdq *q, ms_time ts);
 
-#define MS_REPLY_TEXT_MAX 512
-#define MS_REPLY_LINES_MAX 32
+#define MS_REPLY_TEXT_MAX    512
+#define MS_REPLY_LINES_MAX   32
 #define MS_REPLY_LINES_BYTES 4096
 
 /* The reply being read, which may span many lines and packets. */
@@ -90,12 +89,12 @@ void ms_reply_set_text(ms_reply_acc *r, const char *p, size_t n);
 /* The event form of the reply, completed at ts for a command sent at
  * sent. Points into r. */
 void ms_reply_fill(const ms_reply_acc *r, ms_reply *out, ms_time sent,
-		   ms_time ts);
+                   ms_time ts);
 
 /* The command event; r NULL means unanswered. Internal entries emit
  * nothing. */
 void ms_session_command(ms_session *s, const ms_cmd *c, const ms_reply_acc *r,
-			ms_time ts);
+                        ms_time ts);
 
 size_t ms_copy_bounded(char *dst, size_t cap, const char *src, size_t n);
 

@@ -94,8 +94,7 @@ void ms_session_expect_tls(ms_session *s, const char *trigger)
 	s->tls_pending = trigger;
 }
 
-bool ms_session_check_tls(ms_session *s, const uint8_t *p, size_t n,
-			  ms_time ts)
+bool ms_session_check_tls(ms_session *s, const uint8_t *p, size_t n, ms_time ts)
 {
 	const char *trigger = s->tls_pending;
 
@@ -107,6 +106,6 @@ bool ms_session_check_tls(ms_session *s, const uint8_t *p, size_t n,
 		return true;
 	}
 	ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "tls_not_tls",
-			   "clear text after %s was accepted", trigger);
+	                   "clear text after %s was accepted", trigger);
 	return false;
 }

@@ -76,7 +76,7 @@ void ms_session_expect_tls(ms_session *s, const char *trigger);
 /* Called with the client's bytes while a TLS start is pending; returns
  * true when encryption started with them. */
 bool ms_session_check_tls(ms_session *s, const uint8_t *p, size_t n,
-			  ms_time ts);
+                          ms_time ts);
 /* A protocol line for the transcript; a no-op unless lines are wanted. */
 void ms_session_line(ms_session *s, ms_time ts, ms_dir dir, ms_line_kind kind,
                      const char *p, size_t len, size_t redact_from,

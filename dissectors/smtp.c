@@ -30,7 +30,7 @@ typedef enum smtp_state {
 } smtp_state;
 
 static const char *const state_names[] = {
-	"CONNECTED", "GREETED", "MAIL", "RCPT", "DATA", "QUIT", "UNKNOWN",
+        "CONNECTED", "GREETED", "MAIL", "RCPT", "DATA", "QUIT", "UNKNOWN",
 };
 
 typedef enum smtp_verb {
@@ -54,8 +54,8 @@ typedef enum smtp_verb {
 } smtp_verb;
 
 static const char *const verb_names[] = {
-	"HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA",     "BDAT", "RSET",
-	"VRFY", "EXPN", "HELP", "NOOP", "QUIT", "STARTTLS", "AUTH",
+        "HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA",     "BDAT", "RSET",
+        "VRFY", "EXPN", "HELP", "NOOP", "QUIT", "STARTTLS", "AUTH",
 };
 
 /* What the client is sending. */
@@ -73,9 +73,9 @@ typedef enum client_mode {
 
 /* One mail transaction: RFC 5321 §3.3. */
 typedef struct smtp_tx {
-	bool active;   /* MAIL was accepted */
-	bool in_data;  /* message bytes are flowing */
-	bool bdat;     /* the message comes in BDAT chunks */
+	bool active;  /* MAIL was accepted */
+	bool in_data; /* message bytes are flowing */
+	bool bdat;    /* the message comes in BDAT chunks */
 	bool bdat_failed;
 	uint32_t pending_finals; /* LMTP: per-recipient replies still due */
 	ms_str mail_from;
@@ -135,7 +135,7 @@ static bool word_is(ms_str w, const char *kw)
 /* ESMTP parameters: keyword["=" value], space-separated (RFC 5321
  * §4.1.2 Mail-parameters). */
 static void params_parse(smtp_tx *tx, const char *p, size_t n,
-			 ms_smtp_params *out)
+                         ms_smtp_params *out)
 {
 	const char *end = p + n, *other = NULL, *other_end = NULL;
 
@@ -146,18 +146,18 @@ static void params_parse(smtp_tx *tx, const char *p, size_t n,
 		const char *eq = memchr(p, '=', (size_t)(we - p));
 		ms_str key = {p, (size_t)((eq ? eq : we) - p)};
 		ms_str val = eq ? tx_keep(tx, eq + 1, (size_t)(we - eq - 1))
-				: MS_STR_NULL;
+		                : MS_STR_NULL;
 		static const struct {
 			const char *kw;
 			size_t off;
 		} known[] = {
-			{"SIZE", offsetof(ms_smtp_params, size)},
-			{"BODY", offsetof(ms_smtp_params, body)},
-			{"RET", offsetof(ms_smtp_params, ret)},
-			{"ENVID", offsetof(ms_smtp_params, envid)},
-			{"AUTH", offsetof(ms_smtp_params, auth)},
-			{"NOTIFY", offsetof(ms_smtp_params, notify)},
-			{"ORCPT", offsetof(ms_smtp_params, orcpt)},
+		        {"SIZE", offsetof(ms_smtp_params, size)},
+		        {"BODY", offsetof(ms_smtp_params, body)},
+		        {"RET", offsetof(ms_smtp_params, ret)},
+		        {"ENVID", offsetof(ms_smtp_params, envid)},
+		        {"AUTH", offsetof(ms_smtp_params, auth)},
+		        {"NOTIFY", offsetof(ms_smtp_params, notify)},
+		        {"ORCPT", offsetof(ms_smtp_params, orcpt)},
 		};
 		bool found = false;
 
@@ -183,7 +183,7 @@ static void params_parse(smtp_tx *tx, const char *p, size_t n,
 /* "FROM:<path> params" / "TO:<path> params" (RFC 5321 §4.1.1.2-3). A
  * space after the colon is not RFC-conforming but common: accepted. */
 static bool path_parse(smtp_tx *tx, const ms_cmd *c, const char *kw,
-		       ms_str *addr, ms_smtp_params *params)
+                       ms_str *addr, ms_smtp_params *params)
 {
 	size_t kwl = strlen(kw);
 	const char *p = c->args, *end = c->args + c->args_len, *ae;
@@ -238,12 +238,11 @@ static ms_str queue_id_of(const ms_reply_acc *r)
 /* ---- the transaction ------------------------------------------------ */
 
 static void set_state(ms_session *s, smtp *m, smtp_state to, ms_time ts,
-		      ms_str cause)
+                      ms_str cause)
 {
 	if (m->state == to)
 		return;
-	ms_session_state(s, ts, state_names[m->state], state_names[to],
-			 cause);
+	ms_session_state(s, ts, state_names[m->state], state_names[to], cause);
 	m->state = to;
 }
 
@@ -276,7 +275,7 @@ static void data_begin(ms_session *s, smtp *m, bool bdat)
 /* The message event: the envelope, the bytes, and the verdict in r (NULL
  * when the final reply was not seen). */
 static void emit_message(ms_session *s, smtp *m, const ms_reply_acc *r,
-			 const ms_cmd *c, ms_time ts)
+                         const ms_cmd *c, ms_time ts)
 {
 	ms_event ev;
 	ms_ev_message *e = &ev.u.message;
@@ -287,8 +286,8 @@ static void emit_message(ms_session *s, smtp *m, const ms_reply_acc *r,
 	e->index = (uint32_t)++s->messages;
 	if (ms_message_end(&s->msg, e))
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "header_too_long",
-				   "header block over %zu bytes",
-				   s->cfg->max_header);
+		                   "header block over %zu bytes",
+		                   s->cfg->max_header);
 	e->has_envelope = true;
 	e->mail_from = m->tx.mail_from;
 	e->mail_params = m->tx.mail_params;
@@ -296,8 +295,8 @@ static void emit_message(ms_session *s, smtp *m, const ms_reply_acc *r,
 	e->rcpt_count = m->tx.rcpt_count;
 	if (r) {
 		e->has_final = true;
-		e->accepted = r->code >= 200 && r->code < 300 &&
-			      !m->tx.bdat_failed;
+		e->accepted =
+		        r->code >= 200 && r->code < 300 && !m->tx.bdat_failed;
 		ms_reply_fill(r, &e->final, c->ts, ts);
 		e->queue_id = queue_id_of(r);
 	}
@@ -318,7 +317,7 @@ static ms_rcpt *lmtp_next_recipient(smtp *m)
 }
 
 static void data_final(ms_session *s, smtp *m, const ms_cmd *c,
-		       const ms_reply_acc *r, ms_time ts)
+                       const ms_reply_acc *r, ms_time ts)
 {
 	if (m->lmtp && m->tx.pending_finals > 0) {
 		ms_rcpt *rc = lmtp_next_recipient(m);
@@ -328,9 +327,9 @@ static void data_final(ms_session *s, smtp *m, const ms_cmd *c,
 			rc->delivered = r->code >= 200 && r->code < 300;
 			rc->delivery_code = r->code;
 			rc->delivery_enhanced =
-				tx_keep(&m->tx, r->enhanced, r->enhanced_len);
+			        tx_keep(&m->tx, r->enhanced, r->enhanced_len);
 			rc->delivery_text =
-				tx_keep(&m->tx, r->text, r->text_len);
+			        tx_keep(&m->tx, r->text, r->text_len);
 		}
 		if (m->tx.pending_finals > 0)
 			return;
@@ -343,15 +342,15 @@ static void data_final(ms_session *s, smtp *m, const ms_cmd *c,
 /* ---- replies --------------------------------------------------------- */
 
 static void rcpt_reply(ms_session *s, smtp *m, const ms_cmd *c,
-		       const ms_reply_acc *r, ms_time ts)
+                       const ms_reply_acc *r, ms_time ts)
 {
 	ms_rcpt *rc;
 
 	if (m->tx.rcpt_count == MAX_RCPT) {
 		if (m->tx.rcpt_dropped++ == 0)
 			ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
-					   "limit_recipients",
-					   "more than %d recipients", MAX_RCPT);
+			                   "limit_recipients",
+			                   "more than %d recipients", MAX_RCPT);
 		return;
 	}
 	rc = &m->tx.rcpt[m->tx.rcpt_count];
@@ -371,7 +370,7 @@ static void rcpt_reply(ms_session *s, smtp *m, const ms_cmd *c,
 }
 
 static void emit_auth(ms_session *s, smtp *m, const ms_cmd *c, bool ok,
-		      ms_time ts)
+                      ms_time ts)
 {
 	char buf[2 * MS_CMD_ARGS_MAX];
 	const char *sp = memchr(c->args, ' ', c->args_len);
@@ -393,7 +392,7 @@ static void emit_auth(ms_session *s, smtp *m, const ms_cmd *c, bool ok,
 
 /* What a command's final reply does (RFC 5321 §4.1.1, §4.3.2). */
 static void reply_effects(ms_session *s, smtp *m, const ms_cmd *c,
-			  const ms_reply_acc *r, ms_time ts)
+                          const ms_reply_acc *r, ms_time ts)
 {
 	bool ok = r->code >= 200 && r->code < 400;
 
@@ -410,9 +409,9 @@ static void reply_effects(ms_session *s, smtp *m, const ms_cmd *c,
 	case V_MAIL:
 		if (ok) {
 			tx_reset(m);
-			m->tx.active = path_parse(&m->tx, c, "FROM:",
-						  &m->tx.mail_from,
-						  &m->tx.mail_params);
+			m->tx.active =
+			        path_parse(&m->tx, c, "FROM:", &m->tx.mail_from,
+			                   &m->tx.mail_params);
 			set_state(s, m, SMTP_MAIL, ts, verb_of(c));
 		}
 		break;
@@ -483,10 +482,14 @@ static void reply_complete(ms_session *s, smtp *m, ms_time ts)
 		c = ms_cmdq_push_internal(s, &m->q, V_END_OF_DATA, ts);
 	}
 	if (!c) {
+		/* 421 may come at any time (RFC 5321 §3.8): the server is
+		 * closing, not answering anything. */
+		if (m->reply.code == 421)
+			return;
 		if (!m->reply_orphan_seen && m->state != SMTP_UNKNOWN)
 			ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT,
-					   "reply_without_command", "%d",
-					   m->reply.code);
+			                   "reply_without_command", "%d",
+			                   m->reply.code);
 		m->reply_orphan_seen = true;
 		return;
 	}
@@ -526,29 +529,29 @@ static void server_line(ms_session *s, smtp *m, const ms_line *l, ms_time ts)
 	const ms_cmd *c = ms_cmdq_head(&m->q);
 	bool last;
 	const char *t;
-	size_t tl, el;
+	size_t tl, el, skip;
 
 	if (l->len < 3 || !is_digit(l->p[0]) || !is_digit(l->p[1]) ||
-	    !is_digit(l->p[2]) || (l->len > 3 && l->p[3] != ' ' &&
-				   l->p[3] != '-')) {
+	    !is_digit(l->p[2]) ||
+	    (l->len > 3 && l->p[3] != ' ' && l->p[3] != '-')) {
 		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "malformed_reply",
-				   "not an SMTP reply line");
+		                   "not an SMTP reply line");
 		return;
 	}
 	ms_session_line(s, ts, MS_DIR_TO_CLIENT,
-			c && c->kind == V_AUTH ? MS_LINE_SASL : MS_LINE_REPLY,
-			l->p, l->len, MS_NO_REDACT, l->bare_lf);
+	                c && c->kind == V_AUTH ? MS_LINE_SASL : MS_LINE_REPLY,
+	                l->p, l->len, MS_NO_REDACT, l->bare_lf);
 	last = l->len == 3 || l->p[3] == ' ';
 	t = l->len > 4 ? l->p + 4 : "";
 	tl = l->len > 4 ? l->len - 4 : 0;
 	if (m->reply.line_count == 0) {
 		m->reply.code = (l->p[0] - '0') * 100 + (l->p[1] - '0') * 10 +
-				(l->p[2] - '0');
+		                (l->p[2] - '0');
 		el = enhanced_len(t, tl);
+		skip = el ? el + (el < tl) : 0; /* the code and its space */
 		m->reply.enhanced_len = ms_copy_bounded(
-			m->reply.enhanced, sizeof(m->reply.enhanced), t, el);
-		ms_reply_set_text(&m->reply, t + el + (el < tl),
-				  tl - el - (el < tl));
+		        m->reply.enhanced, sizeof(m->reply.enhanced), t, el);
+		ms_reply_set_text(&m->reply, t + skip, tl - skip);
 	}
 	ms_reply_keep_line(&m->reply, t, tl);
 	ms_reply_count(&m->reply, l->raw_len);
@@ -571,7 +574,7 @@ static void auth_command(smtp *m, ms_cmd *c)
 		return;
 	c->redact_from = (size_t)(sp - c->args) + 1;
 	m->sasl_len[0] = ms_copy_bounded(m->sasl[0], MS_CMD_ARGS_MAX, sp + 1,
-					 c->args_len - c->redact_from);
+	                                 c->args_len - c->redact_from);
 	m->sasl_count = 1;
 }
 
@@ -581,12 +584,11 @@ static void bdat_command(ms_session *s, smtp *m, const ms_cmd *c, ms_time ts)
 	uint64_t n = 0;
 	size_t i = 0;
 
-	for (; i < c->args_len && is_digit(c->args[i]) && n < (1ull << 50);
-	     i++)
+	for (; i < c->args_len && is_digit(c->args[i]) && n < (1ull << 50); i++)
 		n = n * 10 + (uint64_t)(c->args[i] - '0');
 	if (i == 0) {
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "malformed_command",
-				   "BDAT without a chunk size");
+		                   "BDAT without a chunk size");
 		return;
 	}
 	data_begin(s, m, true);
@@ -594,8 +596,7 @@ static void bdat_command(ms_session *s, smtp *m, const ms_cmd *c, ms_time ts)
 	m->mode = n > 0 ? C_BDAT : C_COMMAND;
 }
 
-static void client_command(ms_session *s, smtp *m, const ms_line *l,
-			   ms_time ts)
+static void client_command(ms_session *s, smtp *m, const ms_line *l, ms_time ts)
 {
 	ms_cmd *c = ms_cmdq_push_line(s, &m->q, l->p, l->len, ts);
 
@@ -603,14 +604,14 @@ static void client_command(ms_session *s, smtp *m, const ms_line *l,
 	if (c->kind == V_AUTH)
 		auth_command(m, c);
 	ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_COMMAND, l->p, l->len,
-			c->redact_from == MS_NO_REDACT
-				? MS_NO_REDACT
-				: c->verb_len + 1 + c->redact_from,
-			l->bare_lf);
+	                c->redact_from == MS_NO_REDACT
+	                        ? MS_NO_REDACT
+	                        : c->verb_len + 1 + c->redact_from,
+	                l->bare_lf);
 	switch ((smtp_verb)c->kind) {
 	case V_UNKNOWN:
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "unknown_command",
-				   "%.*s", (int)c->verb_len, c->verb);
+		                   "%.*s", (int)c->verb_len, c->verb);
 		break;
 	case V_DATA:
 		m->mode = C_DATA_WAIT;
@@ -622,9 +623,9 @@ static void client_command(ms_session *s, smtp *m, const ms_line *l,
 	case V_EHLO:
 		if (m->lmtp)
 			ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
-					   "command_in_wrong_state",
-					   "%s in LMTP (LHLO expected)",
-					   verb_names[c->kind]);
+			                   "command_in_wrong_state",
+			                   "%s in LMTP (LHLO expected)",
+			                   verb_names[c->kind]);
 		break;
 	default:
 		break;
@@ -634,18 +635,18 @@ static void client_command(ms_session *s, smtp *m, const ms_line *l,
 /* Message content: dot-unstuffed, up to the "." line (RFC 5321
  * §4.5.2). The CRLF before the final "." belongs to the message. */
 static void client_content(ms_session *s, smtp *m, const ms_line *l,
-			   bool line_start, ms_time ts)
+                           bool line_start, ms_time ts)
 {
 	bool stuffed = line_start && l->len > 0 && l->p[0] == '.';
 
 	if (l->bare_lf && !m->bare_lf_flagged) {
 		m->bare_lf_flagged = true;
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "bare_lf",
-				   "message line ends in LF without CR");
+		                   "message line ends in LF without CR");
 	}
 	if (line_start && !l->too_long && l->len == 1 && l->p[0] == '.') {
 		ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_MESSAGE_END,
-				l->p, l->len, MS_NO_REDACT, l->bare_lf);
+		                l->p, l->len, MS_NO_REDACT, l->bare_lf);
 		m->mode = C_COMMAND;
 		if (m->lmtp && m->tx.rcpt_accepted > 0)
 			m->tx.pending_finals = (uint32_t)m->tx.rcpt_accepted;
@@ -653,25 +654,25 @@ static void client_content(ms_session *s, smtp *m, const ms_line *l,
 		return;
 	}
 	ms_message_data(&s->msg, (const uint8_t *)l->raw + stuffed,
-			l->raw_len - stuffed);
+	                l->raw_len - stuffed);
 	ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_MESSAGE,
-			l->p + stuffed, l->len - stuffed, MS_NO_REDACT,
-			l->bare_lf);
+	                l->p + stuffed, l->len - stuffed, MS_NO_REDACT,
+	                l->bare_lf);
 }
 
 static void client_sasl(ms_session *s, smtp *m, const ms_line *l, ms_time ts)
 {
-	ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_SASL, l->p, l->len,
-			0, l->bare_lf);
+	ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_SASL, l->p, l->len, 0,
+	                l->bare_lf);
 	if (m->sasl_count < SASL_MAX) {
 		m->sasl_len[m->sasl_count] = ms_copy_bounded(
-			m->sasl[m->sasl_count], MS_CMD_ARGS_MAX, l->p, l->len);
+		        m->sasl[m->sasl_count], MS_CMD_ARGS_MAX, l->p, l->len);
 		m->sasl_count++;
 	}
 }
 
 static void client_line(ms_session *s, smtp *m, const ms_line *l,
-			bool line_start, ms_time ts)
+                        bool line_start, ms_time ts)
 {
 	if (m->mode == C_DATA_WAIT) {
 		/* Content before the 354 was seen: a client that did not
@@ -685,14 +686,14 @@ static void client_line(ms_session *s, smtp *m, const ms_line *l,
 	}
 	if (l->too_long) {
 		if (line_start)
-			ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
-					   "line_too_long", "more than %zu bytes",
-					   s->cfg->max_line);
+			ms_session_anomaly(
+			        s, ts, MS_DIR_TO_SERVER, "line_too_long",
+			        "more than %zu bytes", s->cfg->max_line);
 		return;
 	}
 	if (l->bare_lf)
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "bare_lf",
-				   "command line ends in LF without CR");
+		                   "command line ends in LF without CR");
 	if (m->mode == C_SASL)
 		client_sasl(s, m, l, ts);
 	else if (line_start)
@@ -700,8 +701,7 @@ static void client_line(ms_session *s, smtp *m, const ms_line *l,
 }
 
 /* A BDAT chunk's bytes are counted, never scanned (RFC 3030 §2). */
-static size_t client_chunk(ms_session *s, smtp *m, const uint8_t *p,
-			   size_t n)
+static size_t client_chunk(ms_session *s, smtp *m, const uint8_t *p, size_t n)
 {
 	size_t take = n < m->bdat_left ? n : (size_t)m->bdat_left;
 
@@ -713,7 +713,7 @@ static size_t client_chunk(ms_session *s, smtp *m, const uint8_t *p,
 }
 
 static void feed_lines(ms_session *s, smtp *m, ms_dir dir, const uint8_t *p,
-		       size_t n, ms_time ts)
+                       size_t n, ms_time ts)
 {
 	ms_lines *lf = &m->lines[dir];
 
@@ -779,7 +779,7 @@ static void smtp_destroy(void *st)
 }
 
 static void smtp_data(ms_session *s, void *st, ms_dir dir, const uint8_t *p,
-		      size_t n, ms_time ts)
+                      size_t n, ms_time ts)
 {
 	feed_lines(s, st, dir, p, n, ts);
 }
@@ -789,7 +789,7 @@ static void smtp_data(ms_session *s, void *st, ms_dir dir, const uint8_t *p,
  * the server's verdict will end it if the "." was lost; elsewhere the
  * commands whose replies fell into the hole end unanswered. */
 static void smtp_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
-		     ms_time ts)
+                     ms_time ts)
 {
 	smtp *m = st;
 
@@ -812,8 +812,7 @@ static void smtp_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 		}
 		return;
 	}
-	while (m->q.count > 0 &&
-	       ms_cmdq_head(&m->q)->kind != V_END_OF_DATA) {
+	while (m->q.count > 0 && ms_cmdq_head(&m->q)->kind != V_END_OF_DATA) {
 		ms_session_command(s, ms_cmdq_head(&m->q), NULL, ts);
 		ms_cmdq_pop(&m->q);
 	}
@@ -821,7 +820,7 @@ static void smtp_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 }
 
 static void smtp_end(ms_session *s, void *st, ms_ev_session_end *end,
-		     ms_time ts)
+                     ms_time ts)
 {
 	smtp *m = st;
 
@@ -844,9 +843,9 @@ static void smtp_end(ms_session *s, void *st, ms_ev_session_end *end,
 }
 
 const ms_dissector_ops ms_smtp_ops = {
-	.create = smtp_create,
-	.data = smtp_data,
-	.gap = smtp_gap,
-	.end = smtp_end,
-	.destroy = smtp_destroy,
+        .create = smtp_create,
+        .data = smtp_data,
+        .gap = smtp_gap,
+        .end = smtp_end,
+        .destroy = smtp_destroy,
 };

@@ -119,6 +119,15 @@ static void add_start(json_object *o, const ms_ev_session_start *e)
 	}
 }
 
+static json_object *new_str_list(json_sink *j, const ms_str *v, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, new_str(j, v[i]));
+	return a;
+}
+
 static void add_reply_fields(json_sink *j, json_object *o, const ms_reply *r)
 {
 	put_str(j, o, "status", r->status);
@@ -127,6 +136,9 @@ static void add_reply_fields(json_sink *j, json_object *o, const ms_reply *r)
 	put_str(j, o, "enhanced", r->enhanced);
 	put_str(j, o, "resp_code", r->resp_code);
 	put(o, "text", new_str(j, r->text.p ? r->text : MS_STR_LIT("")));
+	if (r->text_line_count)
+		put(o, "text_lines",
+		    new_str_list(j, r->text_lines, r->text_line_count));
 }
 
 static void add_command(json_sink *j, json_object *o, const ms_ev_command *c)
@@ -149,15 +161,6 @@ static void add_command(json_sink *j, json_object *o, const ms_ev_command *c)
 	put_ts(r, "ts", c->reply.ts);
 	put_fixed(r, "rtt_ms", c->reply.rtt_ms, 3);
 	put(o, "reply", r);
-}
-
-static json_object *new_str_list(json_sink *j, const ms_str *v, size_t n)
-{
-	json_object *a = json_object_new_array();
-
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, new_str(j, v[i]));
-	return a;
 }
 
 static void add_headers(json_sink *j, json_object *o, const ms_headers *h)
@@ -183,6 +186,77 @@ static void add_headers(json_sink *j, json_object *o, const ms_headers *h)
 	put(o, "headers", ho);
 }
 
+static json_object *new_params(json_sink *j, const ms_smtp_params *p)
+{
+	json_object *o = json_object_new_object();
+
+	put_str(j, o, "size", p->size);
+	put_str(j, o, "body", p->body);
+	if (p->smtputf8)
+		put(o, "smtputf8", json_object_new_boolean(true));
+	put_str(j, o, "ret", p->ret);
+	put_str(j, o, "envid", p->envid);
+	put_str(j, o, "notify", p->notify);
+	put_str(j, o, "orcpt", p->orcpt);
+	put_str(j, o, "auth", p->auth);
+	put_str(j, o, "other", p->other);
+	if (json_object_object_length(o) == 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_object *new_rcpt(json_sink *j, const ms_rcpt *r)
+{
+	json_object *o = json_object_new_object(), *params;
+
+	put(o, "addr", new_str(j, r->addr));
+	if ((params = new_params(j, &r->params)))
+		put(o, "params", params);
+	if (r->answered) {
+		put(o, "code", json_object_new_int(r->code));
+		put_str(j, o, "enhanced", r->enhanced);
+		put_str(j, o, "text", r->text);
+	}
+	put(o, "accepted", json_object_new_boolean(r->accepted));
+	if (r->has_delivery) {
+		put(o, "delivery_code", json_object_new_int(r->delivery_code));
+		put_str(j, o, "delivery_enhanced", r->delivery_enhanced);
+		put(o, "delivered", json_object_new_boolean(r->delivered));
+	}
+	return o;
+}
+
+/* SMTP/LMTP: the envelope, each recipient with its own reply, and the
+ * server's verdict on the data. */
+static void add_envelope(json_sink *j, json_object *o, const ms_ev_message *m)
+{
+	json_object *to = json_object_new_array(), *all, *params;
+
+	put(o, "mail_from",
+	    new_str(j, m->mail_from.p ? m->mail_from : MS_STR_LIT("")));
+	if ((params = new_params(j, &m->mail_params)))
+		put(o, "mail_params", params);
+	all = json_object_new_array();
+	for (size_t i = 0; i < m->rcpt_count; i++) {
+		if (m->rcpt[i].accepted)
+			json_object_array_add(to, new_str(j, m->rcpt[i].addr));
+		json_object_array_add(all, new_rcpt(j, &m->rcpt[i]));
+	}
+	put(o, "rcpt_to", to);
+	put(o, "rcpt", all);
+	if (m->has_final) {
+		json_object *r = json_object_new_object();
+		put(o, "accepted", json_object_new_boolean(m->accepted));
+		put_str(j, o, "queue_id", m->queue_id);
+		put(r, "code", json_object_new_int(m->final.code));
+		put_str(j, r, "enhanced", m->final.enhanced);
+		put(r, "text", new_str(j, m->final.text));
+		put(o, "reply", r);
+	}
+}
+
 static void add_message(json_sink *j, json_object *o, const ms_ev_message *m)
 {
 	put_cstr(o, "direction", ms_dir_name(m->direction));
@@ -200,6 +274,8 @@ static void add_message(json_sink *j, json_object *o, const ms_ev_message *m)
 	put(o, "sha256", json_object_new_string(m->sha256));
 	if (!m->complete)
 		put(o, "sha256_partial", json_object_new_boolean(true));
+	if (m->has_envelope)
+		add_envelope(j, o, m);
 	if (m->headers)
 		add_headers(j, o, m->headers);
 }
