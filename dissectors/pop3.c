@@ -619,9 +619,14 @@ static void server_data(ms_session *s, pop3 *p, const ms_line *l, ms_time ts,
 	p->reply_lines++;
 	p->reply_bytes += l->raw_len;
 	if (line_start && !l->too_long && l->len == 1 && l->p[0] == '.') {
-		reply_complete(s, p, ts);
-		ms_session_line(s, ts, MS_DIR_TO_CLIENT, MS_LINE_MESSAGE_END,
+		/* The line goes to the transcript before the events it
+		 * completes, like every other line; it ends a message only
+		 * after RETR/TOP, otherwise it is the end of a listing. */
+		ms_session_line(s, ts, MS_DIR_TO_CLIENT,
+		                p->in_message ? MS_LINE_MESSAGE_END
+		                              : MS_LINE_REPLY,
 		                l->p, l->len, MS_NO_REDACT, l->bare_lf);
+		reply_complete(s, p, ts);
 		return;
 	}
 	if (p->in_message)
