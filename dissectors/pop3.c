@@ -792,6 +792,7 @@ static void pop3_end(ms_session *s, void *st, ms_ev_session_end *end,
 		/* The message's end was never seen. */
 		ms_event ev;
 		const pop3_cmd *c = queue_head(p);
+		const char *uid = uidl_of(p, p->msg_number);
 
 		emit_command(s, p, c, ts, false);
 		memset(&ev, 0, sizeof(ev));
@@ -800,6 +801,9 @@ static void pop3_end(ms_session *s, void *st, ms_ev_session_end *end,
 		ev.u.message.index = (uint32_t)++s->messages;
 		ev.u.message.partial = c->verb == V_TOP;
 		ev.u.message.number = p->msg_number;
+		/* as for a message that ended (emit_message) */
+		if (uid)
+			ev.u.message.uidl = (ms_str){uid, strlen(uid)};
 		ms_message_end(&s->msg, &ev.u.message);
 		ev.u.message.complete = false;
 		ms_session_emit(s, &ev, MS_EV_MESSAGE, ts);
