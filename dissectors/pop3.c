@@ -89,6 +89,7 @@ typedef struct pop3_cmd {
 	ms_time ts;
 	uint64_t seq;
 	bool pipelined;
+	bool check_state; /* sent pipelined: check its state when answered */
 } pop3_cmd;
 
 /* A UIDL listing entry (RFC 1939 §7). */
@@ -252,6 +253,17 @@ static size_t redaction_point(pop3_verb v, const char *args, size_t n)
 	return MS_NO_REDACT;
 }
 
+/* RFC 1939 §3: each command belongs to a state. */
+static void check_state(ms_session *s, const pop3 *p, const pop3_cmd *c,
+                        ms_time ts)
+{
+	if (c->verb != V_UNKNOWN && p->state != POP3_UNKNOWN &&
+	    !(verbs[c->verb].states & (1u << p->state)))
+		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
+		                   "command_in_wrong_state", "%s in %s",
+		                   verbs[c->verb].name, state_names[p->state]);
+}
+
 static void client_command(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 {
 	const char *sp = memchr(l->p, ' ', l->len);
@@ -276,14 +288,15 @@ static void client_command(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 	                        ? MS_NO_REDACT
 	                        : vlen + 1 + c->redact_from,
 	                l->bare_lf);
+	/* A pipelined command's state is the one the replies before it
+	 * leave (RFC 2449 §6.6: "USER, PASS, STAT" in one go is fine), so
+	 * it is checked when its reply comes. */
+	c->check_state = pipelined;
 	if (c->verb == V_UNKNOWN)
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "unknown_command",
 		                   "%.*s", (int)c->verb_len, c->verb_text);
-	else if (p->state != POP3_UNKNOWN &&
-	         !(verbs[c->verb].states & (1u << p->state)))
-		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
-		                   "command_in_wrong_state", "%s in %s",
-		                   verbs[c->verb].name, state_names[p->state]);
+	else if (!pipelined)
+		check_state(s, p, c, ts);
 	if (c->verb == V_AUTH && c->args_len > 0) {
 		const char *ir = memchr(c->args, ' ', c->args_len);
 		p->sasl_active = true;
@@ -520,6 +533,8 @@ static void reply_complete(ms_session *s, pop3 *p, ms_time ts)
 {
 	pop3_cmd *c = queue_head(p);
 
+	if (c->check_state)
+		check_state(s, p, c, ts);
 	emit_command(s, p, c, ts, true);
 	if (p->in_message)
 		emit_message(s, p, c, ts);

@@ -1065,6 +1065,27 @@ START_TEST(test_pipelining)
 }
 END_TEST
 
+/* A pipelined command is checked against the state the replies before
+ * it leave: STAT after a failed PASS is out of place. */
+START_TEST(test_pipelining_wrong_state)
+{
+	static const step script[] = {
+	        S(GREET), C("USER rob\r\nPASS bad\r\nSTAT\r\n"),
+	        S("+OK\r\n-ERR [AUTH] no\r\n-ERR not authenticated\r\n"), END};
+	evlist e = {0};
+
+	expect(&e, "greeting +OK text=POP3 server ready");
+	exp_cmd(&e, "USER", "rob", NULL, "+OK\r\n");
+	exp_cmd(&e, "PASS", "bad", " redact=0 pipelined", "-ERR [AUTH] no\r\n");
+	expect(&e, "auth USER user=rob pass=bad success=0");
+	expect(&e, "anomaly command_in_wrong_state");
+	exp_cmd(&e, "STAT", NULL, " pipelined", "-ERR not authenticated\r\n");
+	expect(&e, "end reason=- state=AUTHORIZATION update=1 applied=0 "
+	           "deleted=[]");
+	check_script(config(), script, &e, NULL);
+}
+END_TEST
+
 /* ---- STLS (RFC 2595 §4) ---- */
 
 START_TEST(test_stls_tls)
@@ -1483,6 +1504,7 @@ static Suite *pop3_suite(void)
 	tcase_add_test(tc, test_rset_undoes_dele);
 	tcase_add_test(tc, test_quit_error);
 	tcase_add_test(tc, test_pipelining);
+	tcase_add_test(tc, test_pipelining_wrong_state);
 	tcase_add_test(tc, test_stls_tls);
 	tcase_add_test(tc, test_stls_clear_text);
 	tcase_add_test(tc, test_stls_refused);
