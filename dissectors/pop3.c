@@ -123,6 +123,9 @@ typedef struct pop3 {
 	bool in_message;
 	bool after_gap;       /* server bytes were lost in this reply */
 	bool skip_partial[2]; /* drop up to the next LF after a gap */
+	/* the start of an overlong command or status line was parsed:
+	 * drop the rest of it */
+	bool skip_long[2];
 	char status[8];
 	char resp_code[64];
 	char text[TEXT_MAX];
@@ -321,15 +324,21 @@ static void client_sasl(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 	}
 }
 
-static void client_line(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
+/* An overlong line is reported once; its first max_line bytes are still
+ * a command (or SASL response), since the server answers it, and
+ * dropping it would pair every later reply with the wrong command. */
+static void client_line(ms_session *s, pop3 *p, const ms_line *l,
+                        bool line_start, ms_time ts)
 {
 	if (l->bare_lf)
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "bare_lf",
 		                   "command line ends in LF without CR");
 	if (l->too_long) {
+		if (!line_start)
+			return; /* the rest of a line cut by a gap */
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "line_too_long",
 		                   "more than %zu bytes", s->cfg->max_line);
-		return;
+		p->skip_long[MS_DIR_TO_SERVER] = true;
 	}
 	if (p->sasl_active)
 		client_sasl(s, p, l, ts);
@@ -707,6 +716,15 @@ static void server_line(ms_session *s, pop3 *p, const ms_line *l,
 	if (l->bare_lf && !p->in_message)
 		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "bare_lf",
 		                   "reply line ends in LF without CR");
+	if (l->too_long && !p->in_reply) {
+		/* As for commands: the start of an overlong status line is
+		 * parsed so that the reply still pairs with its command. */
+		if (!line_start)
+			return;
+		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "line_too_long",
+		                   "more than %zu bytes", s->cfg->max_line);
+		p->skip_long[MS_DIR_TO_CLIENT] = true;
+	}
 	if (!p->greeted) {
 		server_greeting(s, p, l, ts);
 		return;
@@ -715,9 +733,6 @@ static void server_line(ms_session *s, pop3 *p, const ms_line *l,
 		reply_complete(s, p, ts);
 	if (p->in_reply)
 		server_data(s, p, l, ts, line_start);
-	else if (l->too_long)
-		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "line_too_long",
-		                   "more than %zu bytes", s->cfg->max_line);
 	else if (line_start)
 		server_status(s, p, l, ts);
 }
@@ -759,6 +774,12 @@ static void pop3_data(ms_session *s, void *st, ms_dir dir, const uint8_t *d,
 			break;
 		d += used;
 		n -= used;
+		if (!line_start && p->skip_long[dir]) {
+			if (dir == MS_DIR_TO_CLIENT && p->in_reply)
+				p->reply_bytes += l.raw_len;
+			continue;
+		}
+		p->skip_long[dir] = false;
 		if (p->skip_partial[dir]) {
 			p->skip_partial[dir] = false;
 			if (dir == MS_DIR_TO_CLIENT && p->in_message)
@@ -766,7 +787,7 @@ static void pop3_data(ms_session *s, void *st, ms_dir dir, const uint8_t *d,
 			continue;
 		}
 		if (dir == MS_DIR_TO_SERVER)
-			client_line(s, p, &l, ts);
+			client_line(s, p, &l, line_start, ts);
 		else
 			server_line(s, p, &l, line_start, ts);
 	}
@@ -783,6 +804,7 @@ static void pop3_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 
 	ms_lines_reset(&p->lines[dir]);
 	p->skip_partial[dir] = true;
+	p->skip_long[dir] = false;
 	if (dir == MS_DIR_TO_SERVER)
 		return;
 	if (p->in_message) {
