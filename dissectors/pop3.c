@@ -122,6 +122,8 @@ typedef struct pop3 {
 	bool in_reply; /* a multi-line reply's data lines follow */
 	bool in_message;
 	bool after_gap;       /* server bytes were lost in this reply */
+	bool resume_pending;  /* ... and have not resumed yet */
+	uint64_t resume_seq;  /* the last command sent when they resumed */
 	bool skip_partial[2]; /* drop up to the next LF after a gap */
 	/* the start of an overlong command or status line was parsed:
 	 * drop the rest of it */
@@ -353,6 +355,7 @@ static void reply_reset(pop3 *p)
 	p->in_reply = false;
 	p->in_message = false;
 	p->after_gap = false;
+	p->resume_pending = false;
 	p->status_len = p->resp_code_len = p->text_len = 0;
 	p->reply_lines = 0;
 	p->reply_bytes = 0;
@@ -729,8 +732,20 @@ static void server_line(ms_session *s, pop3 *p, const ms_line *l,
 		server_greeting(s, p, l, ts);
 		return;
 	}
-	if (p->in_reply && message_ended_in_gap(p, l))
+	if (p->in_reply && message_ended_in_gap(p, l)) {
 		reply_complete(s, p, ts);
+		/* Commands sent before the server's bytes resumed may have
+		 * been answered inside the hole too. When a command sent
+		 * after that waits, a client that does not pipeline only
+		 * sent it once those replies had come: they were lost, and
+		 * this line answers a later command. (A pipelining client
+		 * leaves it open; the line then goes to the next command.) */
+		while (p->seq > p->resume_seq &&
+		       queue_head(p)->seq <= p->resume_seq) {
+			emit_command(s, p, queue_head(p), ts, false);
+			queue_pop(s, p);
+		}
+	}
 	if (p->in_reply)
 		server_data(s, p, l, ts, line_start);
 	else if (line_start)
@@ -765,6 +780,10 @@ static void pop3_data(ms_session *s, void *st, ms_dir dir, const uint8_t *d,
 		s->tls_bytes += n;
 		return;
 	}
+	if (dir == MS_DIR_TO_CLIENT && p->resume_pending && n > 0) {
+		p->resume_pending = false;
+		p->resume_seq = p->seq;
+	}
 	while (n > 0) {
 		size_t used;
 		ms_line l;
@@ -782,7 +801,12 @@ static void pop3_data(ms_session *s, void *st, ms_dir dir, const uint8_t *d,
 		p->skip_long[dir] = false;
 		if (p->skip_partial[dir]) {
 			p->skip_partial[dir] = false;
-			if (dir == MS_DIR_TO_CLIENT && p->in_message)
+			/* A hole that ended where a line starts leaves a whole
+			 * status line here: the message ended in the hole. */
+			if (dir == MS_DIR_TO_CLIENT && p->in_message &&
+			    message_ended_in_gap(p, &l))
+				server_line(s, p, &l, true, ts);
+			else if (dir == MS_DIR_TO_CLIENT && p->in_message)
 				server_data(s, p, &l, ts, false);
 			continue;
 		}
@@ -801,8 +825,17 @@ static void pop3_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
                      ms_time ts)
 {
 	pop3 *p = st;
+	ms_lines *lf = &p->lines[dir];
 
-	ms_lines_reset(&p->lines[dir]);
+	if (dir == MS_DIR_TO_CLIENT && p->in_message && lf->len > 0) {
+		/* The start of a line held before the hole was seen: it is
+		 * message content (size counts the bytes seen), not lost. */
+		size_t stuffed = !lf->continuing && lf->buf[0] == '.';
+		ms_message_data(&s->msg, (const uint8_t *)lf->buf + stuffed,
+		                lf->len - stuffed);
+		p->reply_bytes += lf->len;
+	}
+	ms_lines_reset(lf);
 	p->skip_partial[dir] = true;
 	p->skip_long[dir] = false;
 	if (dir == MS_DIR_TO_SERVER)
@@ -810,6 +843,7 @@ static void pop3_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 	if (p->in_message) {
 		ms_message_gap(&s->msg, n);
 		p->after_gap = true;
+		p->resume_pending = true;
 		return;
 	}
 	while (p->q_count > 0) {
