@@ -89,6 +89,7 @@ typedef struct pop3_cmd {
 	ms_time ts;
 	uint64_t seq;
 	bool pipelined;
+	bool check_state; /* sent pipelined: check its state when answered */
 } pop3_cmd;
 
 /* A UIDL listing entry (RFC 1939 §7). */
@@ -121,7 +122,12 @@ typedef struct pop3 {
 	bool in_reply; /* a multi-line reply's data lines follow */
 	bool in_message;
 	bool after_gap;       /* server bytes were lost in this reply */
+	bool resume_pending;  /* ... and have not resumed yet */
+	uint64_t resume_seq;  /* the last command sent when they resumed */
 	bool skip_partial[2]; /* drop up to the next LF after a gap */
+	/* the start of an overlong command or status line was parsed:
+	 * drop the rest of it */
+	bool skip_long[2];
 	char status[8];
 	char resp_code[64];
 	char text[TEXT_MAX];
@@ -252,6 +258,17 @@ static size_t redaction_point(pop3_verb v, const char *args, size_t n)
 	return MS_NO_REDACT;
 }
 
+/* RFC 1939 §3: each command belongs to a state. */
+static void check_state(ms_session *s, const pop3 *p, const pop3_cmd *c,
+                        ms_time ts)
+{
+	if (c->verb != V_UNKNOWN && p->state != POP3_UNKNOWN &&
+	    !(verbs[c->verb].states & (1u << p->state)))
+		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
+		                   "command_in_wrong_state", "%s in %s",
+		                   verbs[c->verb].name, state_names[p->state]);
+}
+
 static void client_command(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 {
 	const char *sp = memchr(l->p, ' ', l->len);
@@ -276,9 +293,15 @@ static void client_command(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 	                        ? MS_NO_REDACT
 	                        : vlen + 1 + c->redact_from,
 	                l->bare_lf);
+	/* A pipelined command's state is the one the replies before it
+	 * leave (RFC 2449 §6.6: "USER, PASS, STAT" in one go is fine), so
+	 * it is checked when its reply comes. */
+	c->check_state = pipelined;
 	if (c->verb == V_UNKNOWN)
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "unknown_command",
 		                   "%.*s", (int)c->verb_len, c->verb_text);
+	else if (!pipelined)
+		check_state(s, p, c, ts);
 	if (c->verb == V_AUTH && c->args_len > 0) {
 		const char *ir = memchr(c->args, ' ', c->args_len);
 		p->sasl_active = true;
@@ -303,15 +326,21 @@ static void client_sasl(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 	}
 }
 
-static void client_line(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
+/* An overlong line is reported once; its first max_line bytes are still
+ * a command (or SASL response), since the server answers it, and
+ * dropping it would pair every later reply with the wrong command. */
+static void client_line(ms_session *s, pop3 *p, const ms_line *l,
+                        bool line_start, ms_time ts)
 {
 	if (l->bare_lf)
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "bare_lf",
 		                   "command line ends in LF without CR");
 	if (l->too_long) {
+		if (!line_start)
+			return; /* the rest of a line cut by a gap */
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "line_too_long",
 		                   "more than %zu bytes", s->cfg->max_line);
-		return;
+		p->skip_long[MS_DIR_TO_SERVER] = true;
 	}
 	if (p->sasl_active)
 		client_sasl(s, p, l, ts);
@@ -326,6 +355,7 @@ static void reply_reset(pop3 *p)
 	p->in_reply = false;
 	p->in_message = false;
 	p->after_gap = false;
+	p->resume_pending = false;
 	p->status_len = p->resp_code_len = p->text_len = 0;
 	p->reply_lines = 0;
 	p->reply_bytes = 0;
@@ -515,13 +545,8 @@ static void reply_complete(ms_session *s, pop3 *p, ms_time ts)
 {
 	pop3_cmd *c = queue_head(p);
 
-	/* Judged now, not when sent: a pipelined command's state is the one
-	 * the commands before it left, which only their replies tell. */
-	if (c->verb != V_UNKNOWN && p->state != POP3_UNKNOWN &&
-	    !(verbs[c->verb].states & (1u << p->state)))
-		ms_session_anomaly(s, c->ts, MS_DIR_TO_SERVER,
-		                   "command_in_wrong_state", "%s in %s",
-		                   verbs[c->verb].name, state_names[p->state]);
+	if (c->check_state)
+		check_state(s, p, c, ts);
 	emit_command(s, p, c, ts, true);
 	if (p->in_message)
 		emit_message(s, p, c, ts);
@@ -623,9 +648,14 @@ static void server_data(ms_session *s, pop3 *p, const ms_line *l, ms_time ts,
 	p->reply_lines++;
 	p->reply_bytes += l->raw_len;
 	if (line_start && !l->too_long && l->len == 1 && l->p[0] == '.') {
-		reply_complete(s, p, ts);
-		ms_session_line(s, ts, MS_DIR_TO_CLIENT, MS_LINE_MESSAGE_END,
+		/* The line goes to the transcript before the events it
+		 * completes, like every other line; it ends a message only
+		 * after RETR/TOP, otherwise it is the end of a listing. */
+		ms_session_line(s, ts, MS_DIR_TO_CLIENT,
+		                p->in_message ? MS_LINE_MESSAGE_END
+		                              : MS_LINE_REPLY,
 		                l->p, l->len, MS_NO_REDACT, l->bare_lf);
+		reply_complete(s, p, ts);
 		return;
 	}
 	if (p->in_message)
@@ -691,17 +721,35 @@ static void server_line(ms_session *s, pop3 *p, const ms_line *l,
 	if (l->bare_lf && !p->in_message)
 		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "bare_lf",
 		                   "reply line ends in LF without CR");
+	if (l->too_long && !p->in_reply) {
+		/* As for commands: the start of an overlong status line is
+		 * parsed so that the reply still pairs with its command. */
+		if (!line_start)
+			return;
+		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "line_too_long",
+		                   "more than %zu bytes", s->cfg->max_line);
+		p->skip_long[MS_DIR_TO_CLIENT] = true;
+	}
 	if (!p->greeted) {
 		server_greeting(s, p, l, ts);
 		return;
 	}
-	if (p->in_reply && message_ended_in_gap(p, l))
+	if (p->in_reply && message_ended_in_gap(p, l)) {
 		reply_complete(s, p, ts);
+		/* Commands sent before the server's bytes resumed may have
+		 * been answered inside the hole too. When a command sent
+		 * after that waits, a client that does not pipeline only
+		 * sent it once those replies had come: they were lost, and
+		 * this line answers a later command. (A pipelining client
+		 * leaves it open; the line then goes to the next command.) */
+		while (p->seq > p->resume_seq &&
+		       queue_head(p)->seq <= p->resume_seq) {
+			emit_command(s, p, queue_head(p), ts, false);
+			queue_pop(s, p);
+		}
+	}
 	if (p->in_reply)
 		server_data(s, p, l, ts, line_start);
-	else if (l->too_long)
-		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "line_too_long",
-		                   "more than %zu bytes", s->cfg->max_line);
 	else if (line_start)
 		server_status(s, p, l, ts);
 }
@@ -734,6 +782,10 @@ static void pop3_data(ms_session *s, void *st, ms_dir dir, const uint8_t *d,
 		s->tls_bytes += n;
 		return;
 	}
+	if (dir == MS_DIR_TO_CLIENT && p->resume_pending && n > 0) {
+		p->resume_pending = false;
+		p->resume_seq = p->seq;
+	}
 	while (n > 0) {
 		size_t used;
 		ms_line l;
@@ -743,14 +795,25 @@ static void pop3_data(ms_session *s, void *st, ms_dir dir, const uint8_t *d,
 			break;
 		d += used;
 		n -= used;
+		if (!line_start && p->skip_long[dir]) {
+			if (dir == MS_DIR_TO_CLIENT && p->in_reply)
+				p->reply_bytes += l.raw_len;
+			continue;
+		}
+		p->skip_long[dir] = false;
 		if (p->skip_partial[dir]) {
 			p->skip_partial[dir] = false;
-			if (dir == MS_DIR_TO_CLIENT && p->in_message)
+			/* A hole that ended where a line starts leaves a whole
+			 * status line here: the message ended in the hole. */
+			if (dir == MS_DIR_TO_CLIENT && p->in_message &&
+			    message_ended_in_gap(p, &l))
+				server_line(s, p, &l, true, ts);
+			else if (dir == MS_DIR_TO_CLIENT && p->in_message)
 				server_data(s, p, &l, ts, false);
 			continue;
 		}
 		if (dir == MS_DIR_TO_SERVER)
-			client_line(s, p, &l, ts);
+			client_line(s, p, &l, line_start, ts);
 		else
 			server_line(s, p, &l, line_start, ts);
 	}
@@ -764,14 +827,25 @@ static void pop3_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
                      ms_time ts)
 {
 	pop3 *p = st;
+	ms_lines *lf = &p->lines[dir];
 
-	ms_lines_reset(&p->lines[dir]);
+	if (dir == MS_DIR_TO_CLIENT && p->in_message && lf->len > 0) {
+		/* The start of a line held before the hole was seen: it is
+		 * message content (size counts the bytes seen), not lost. */
+		size_t stuffed = !lf->continuing && lf->buf[0] == '.';
+		ms_message_data(&s->msg, (const uint8_t *)lf->buf + stuffed,
+		                lf->len - stuffed);
+		p->reply_bytes += lf->len;
+	}
+	ms_lines_reset(lf);
 	p->skip_partial[dir] = true;
+	p->skip_long[dir] = false;
 	if (dir == MS_DIR_TO_SERVER)
 		return;
 	if (p->in_message) {
 		ms_message_gap(&s->msg, n);
 		p->after_gap = true;
+		p->resume_pending = true;
 		return;
 	}
 	while (p->q_count > 0) {
@@ -791,6 +865,7 @@ static void pop3_end(ms_session *s, void *st, ms_ev_session_end *end,
 		/* The message's end was never seen. */
 		ms_event ev;
 		const pop3_cmd *c = queue_head(p);
+		const char *uid = uidl_of(p, p->msg_number);
 
 		emit_command(s, p, c, ts, false);
 		memset(&ev, 0, sizeof(ev));
@@ -799,6 +874,9 @@ static void pop3_end(ms_session *s, void *st, ms_ev_session_end *end,
 		ev.u.message.index = (uint32_t)++s->messages;
 		ev.u.message.partial = c->verb == V_TOP;
 		ev.u.message.number = p->msg_number;
+		/* as for a message that ended (emit_message) */
+		if (uid)
+			ev.u.message.uidl = (ms_str){uid, strlen(uid)};
 		ms_message_end(&s->msg, &ev.u.message);
 		ev.u.message.complete = false;
 		ms_session_emit(s, &ev, MS_EV_MESSAGE, ts);
