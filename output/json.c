@@ -89,6 +89,14 @@ static void put_fixed(json_object *o, const char *k, double v, int decimals)
 	put(o, k, json_object_new_double_s(v, buf));
 }
 
+/* A duration (duration_s, rtt_ms) is never negative in the contract; a
+ * capture whose clock steps backwards (a packet stamped years ahead)
+ * would otherwise make one so. */
+static void put_duration(json_object *o, const char *k, double v, int decimals)
+{
+	put_fixed(o, k, v > 0 ? v : 0, decimals);
+}
+
 static void put_u64(json_object *o, const char *k, uint64_t v)
 {
 	put(o, k, json_object_new_uint64(v));
@@ -147,7 +155,7 @@ static void add_command(json_sink *j, json_object *o, const ms_ev_command *c)
 	put_u64(r, "line_count", c->reply.line_count);
 	put_u64(r, "bytes", c->reply.bytes);
 	put_ts(r, "ts", c->reply.ts);
-	put_fixed(r, "rtt_ms", c->reply.rtt_ms, 3);
+	put_duration(r, "rtt_ms", c->reply.rtt_ms, 3);
 	put(o, "reply", r);
 }
 
@@ -210,7 +218,7 @@ static void add_end(json_object *o, const ms_ev_session_end *e)
 
 	put_cstr(o, "reason", e->reason);
 	put_cstr(o, "state", e->state);
-	put_fixed(o, "duration_s", e->duration_s, 6);
+	put_duration(o, "duration_s", e->duration_s, 6);
 	put_u64(b, "to_server", e->bytes[MS_DIR_TO_SERVER]);
 	put_u64(b, "to_client", e->bytes[MS_DIR_TO_CLIENT]);
 	put(o, "bytes", b);
