@@ -26,13 +26,23 @@ typedef struct vector {
 
 static const vector vectors[] = {
         /* Published table (baseline/README.md). */
-        {"tcp4 1.2.3.4:1122 -> 5.6.7.8:3344", 4, {1, 2, 3, 4}, 1122,
-         {5, 6, 7, 8}, 3344, "1:wCb3OG7yAFWelaUydu0D+125CLM=",
+        {"tcp4 1.2.3.4:1122 -> 5.6.7.8:3344",
+         4,
+         {1, 2, 3, 4},
+         1122,
+         {5, 6, 7, 8},
+         3344,
+         "1:wCb3OG7yAFWelaUydu0D+125CLM=",
          "1:HhA1B+6CoLbiKPEs5nhNYN4XWfk="},
         /* Published JSON; the hash input has 66.x first (66 < 128). */
-        {"tcp4 128.232.110.120:34855 -> 66.35.250.204:80", 4,
-         {128, 232, 110, 120}, 34855, {66, 35, 250, 204}, 80,
-         "1:LQU9qZlK+B5F3KDmev6m5PMibrg=", "1:3V71V58M3Ksw/yuFALMcW0LAHvc="},
+        {"tcp4 128.232.110.120:34855 -> 66.35.250.204:80",
+         4,
+         {128, 232, 110, 120},
+         34855,
+         {66, 35, 250, 204},
+         80,
+         "1:LQU9qZlK+B5F3KDmev6m5PMibrg=",
+         "1:3V71V58M3Ksw/yuFALMcW0LAHvc="},
         /* Published JSON: SMTP over IPv6. */
         {"tcp6 [2001:470:e5bf:dead:4957:2174:e82c:4887]:63943 -> "
          "[2607:f8b0:400c:c03::1a]:25",
@@ -40,20 +50,31 @@ static const vector vectors[] = {
          {0x20, 0x01, 0x04, 0x70, 0xe5, 0xbf, 0xde, 0xad, 0x49, 0x57, 0x21,
           0x74, 0xe8, 0x2c, 0x48, 0x87},
          63943,
-         {0x26, 0x07, 0xf8, 0xb0, 0x40, 0x0c, 0x0c, 0x03, 0, 0, 0, 0, 0, 0,
-          0, 0x1a},
-         25, "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=",
+         {0x26, 0x07, 0xf8, 0xb0, 0x40, 0x0c, 0x0c, 0x03, 0, 0, 0, 0, 0, 0, 0,
+          0x1a},
+         25,
+         "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=",
          "1:eJYTW6AOzFLlSUoESovMjnu7rMw="},
         /* Cross-checked (not published): an SMTP flow, the client's
          * address lower than the server's. */
-        {"tcp4 192.168.1.10:50000 -> 192.168.1.20:25", 4, {192, 168, 1, 10},
-         50000, {192, 168, 1, 20}, 25, "1:TcrgUdEUVu5g9xT53ptJcKn31b0=",
+        {"tcp4 192.168.1.10:50000 -> 192.168.1.20:25",
+         4,
+         {192, 168, 1, 10},
+         50000,
+         {192, 168, 1, 20},
+         25,
+         "1:TcrgUdEUVu5g9xT53ptJcKn31b0=",
          "1:f6uk1XXosyWsSXCpJGZLu3EppdU="},
         /* Cross-checked: equal addresses, so the ports decide the order
          * (25 first) -- the tie-break Arkime #3583 got wrong. */
-        {"tcp4 10.0.0.1:1025 -> 10.0.0.1:25 (equal addresses)", 4,
-         {10, 0, 0, 1}, 1025, {10, 0, 0, 1}, 25,
-         "1:hZ1j4XZCDXeumlKnC2AluIeOpIc=", "1:nIPBp8WGWWffoEEdGIRnQ9AkACY="},
+        {"tcp4 10.0.0.1:1025 -> 10.0.0.1:25 (equal addresses)",
+         4,
+         {10, 0, 0, 1},
+         1025,
+         {10, 0, 0, 1},
+         25,
+         "1:hZ1j4XZCDXeumlKnC2AluIeOpIc=",
+         "1:nIPBp8WGWWffoEEdGIRnQ9AkACY="},
 };
 
 #define NVECTORS (sizeof(vectors) / sizeof(vectors[0]))
