@@ -729,8 +729,8 @@ const char *ms_decode_result_name(ms_decode_result r)
 	static const char *const names[MS_DECODE_RESULT_COUNT] = {
 	        [MS_DECODE_OK] = "ok",
 	        [MS_DECODE_FRAG_HELD] = "frag_held",
-	        [MS_DECODE_NOT_IP] = "not_ip",
-	        [MS_DECODE_NOT_TCP] = "not_tcp",
+	        [MS_DECODE_NOT_IP] = "non_ip",
+	        [MS_DECODE_NOT_TCP] = "non_tcp",
 	        [MS_DECODE_TRUNCATED] = "truncated",
 	        [MS_DECODE_MALFORMED] = "malformed",
 	        [MS_DECODE_BAD_LINK] = "bad_link",

@@ -56,7 +56,7 @@ ms_decode_result ms_decoder_decode(ms_decoder *d, int linktype,
                                    ms_time ts, ms_segment *out);
 
 /* Stable snake_case names for counters and the stats event
- * ("truncated", "not_tcp", ...). */
+ * ("truncated", "non_tcp", ...; contract v1 names). */
 const char *ms_decode_result_name(ms_decode_result r);
 
 #endif

@@ -9,6 +9,9 @@
 #include "output/format.h"
 #include "output/sink.h"
 
+/* room for the ESMTP parameters kept as sent */
+#define MS_REPLY_OTHER_MAX 1100
+
 typedef struct json_sink {
 	ms_sink base;
 	ms_text text;
@@ -89,6 +92,14 @@ static void put_fixed(json_object *o, const char *k, double v, int decimals)
 	put(o, k, json_object_new_double_s(v, buf));
 }
 
+/* A duration (duration_s, rtt_ms) is never negative in the contract; a
+ * capture whose clock steps backwards (a packet stamped years ahead)
+ * would otherwise make one so. */
+static void put_duration(json_object *o, const char *k, double v, int decimals)
+{
+	put_fixed(o, k, v > 0 ? v : 0, decimals);
+}
+
 static void put_u64(json_object *o, const char *k, uint64_t v)
 {
 	put(o, k, json_object_new_uint64(v));
@@ -159,7 +170,7 @@ static void add_command(json_sink *j, json_object *o, const ms_ev_command *c)
 	put_u64(r, "line_count", c->reply.line_count);
 	put_u64(r, "bytes", c->reply.bytes);
 	put_ts(r, "ts", c->reply.ts);
-	put_fixed(r, "rtt_ms", c->reply.rtt_ms, 3);
+	put_duration(r, "rtt_ms", c->reply.rtt_ms, 3);
 	put(o, "reply", r);
 }
 
@@ -186,20 +197,83 @@ static void add_headers(json_sink *j, json_object *o, const ms_headers *h)
 	put(o, "headers", ho);
 }
 
+/* An upper-cased copy, for keyword values (RFC 5321 §2.4: case does not
+ * matter in them). */
+static json_object *new_upper(json_sink *j, ms_str v)
+{
+	char buf[64];
+	size_t n = v.len < sizeof(buf) ? v.len : sizeof(buf);
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)(v.p[i] >= 'a' && v.p[i] <= 'z' ? v.p[i] - 32
+		                                               : v.p[i]);
+	return new_str(j, (ms_str){buf, n});
+}
+
+/* SIZE= is a number (RFC 1870 §6); a value that is not one is kept among
+ * the unparsed parameters. */
+static bool put_size(json_object *o, ms_str v)
+{
+	uint64_t n = 0;
+
+	if (v.len == 0 || v.len > 19)
+		return false;
+	for (size_t i = 0; i < v.len; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return false;
+		n = n * 10 + (uint64_t)(v.p[i] - '0');
+	}
+	put_u64(o, "size", n);
+	return true;
+}
+
+static json_object *new_notify(json_sink *j, ms_str v)
+{
+	json_object *a = json_object_new_array();
+	const char *p = v.p, *end = v.p + v.len;
+
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *e = comma ? comma : end;
+		json_object_array_add(
+		        a, new_upper(j, (ms_str){p, (size_t)(e - p)}));
+		p = e + 1;
+	}
+	return a;
+}
+
 static json_object *new_params(json_sink *j, const ms_smtp_params *p)
 {
 	json_object *o = json_object_new_object();
+	bool bad_size = p->size.p && !put_size(o, p->size);
 
-	put_str(j, o, "size", p->size);
-	put_str(j, o, "body", p->body);
+	if (p->body.p)
+		put(o, "body", new_upper(j, p->body));
 	if (p->smtputf8)
 		put(o, "smtputf8", json_object_new_boolean(true));
-	put_str(j, o, "ret", p->ret);
+	if (p->ret.p)
+		put(o, "ret", new_upper(j, p->ret));
 	put_str(j, o, "envid", p->envid);
-	put_str(j, o, "notify", p->notify);
+	if (p->notify.len)
+		put(o, "notify", new_notify(j, p->notify));
 	put_str(j, o, "orcpt", p->orcpt);
-	put_str(j, o, "auth", p->auth);
-	put_str(j, o, "other", p->other);
+	if (p->auth.p)
+		put(o, "auth", new_str(j, p->auth));
+	if (bad_size || p->other.p) {
+		char buf[MS_REPLY_OTHER_MAX];
+		int n = snprintf(buf, sizeof(buf), "%s%.*s%s%.*s",
+		                 bad_size ? "SIZE=" : "",
+		                 bad_size ? (int)p->size.len : 0,
+		                 bad_size ? p->size.p : "",
+		                 bad_size && p->other.p ? " " : "",
+		                 (int)p->other.len,
+		                 p->other.p ? p->other.p : "");
+		put(o, "other",
+		    new_str(j, (ms_str){buf, n < 0 ? 0
+		                             : (size_t)n < sizeof(buf)
+		                                     ? (size_t)n
+		                                     : sizeof(buf) - 1}));
+	}
 	if (json_object_object_length(o) == 0) {
 		json_object_put(o);
 		return NULL;
@@ -286,7 +360,7 @@ static void add_end(json_object *o, const ms_ev_session_end *e)
 
 	put_cstr(o, "reason", e->reason);
 	put_cstr(o, "state", e->state);
-	put_fixed(o, "duration_s", e->duration_s, 6);
+	put_duration(o, "duration_s", e->duration_s, 6);
 	put_u64(b, "to_server", e->bytes[MS_DIR_TO_SERVER]);
 	put_u64(b, "to_client", e->bytes[MS_DIR_TO_CLIENT]);
 	put(o, "bytes", b);

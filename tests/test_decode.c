@@ -749,7 +749,7 @@ END_TEST
 START_TEST(result_names)
 {
 	static const char *const want[] = {
-	        "ok",        "frag_held", "not_ip",     "not_tcp",  "truncated",
+	        "ok",        "frag_held", "non_ip",     "non_tcp",  "truncated",
 	        "malformed", "bad_link",  "frag_limit", "frag_bad",
 	};
 	int i;
