@@ -29,15 +29,19 @@ typedef struct run {
 	uint64_t packets, bytes;
 	uint64_t skipped[MS_DECODE_RESULT_COUNT];
 	ms_time last_ts;
+	size_t file_index;
+	bool failed; /* a later -r file could not be opened */
 } run;
 
 /* Signal handlers can reach nothing else. */
 static ms_source *volatile g_source;
 static volatile sig_atomic_t g_stats_wanted;
+static volatile sig_atomic_t g_stopped;
 
 static void on_stop(int sig)
 {
 	(void)sig;
+	g_stopped = 1;
 	if (g_source)
 		ms_source_break(g_source);
 }
@@ -111,6 +115,17 @@ static bool open_sinks(run *r)
 	if (c->transcript &&
 	    !add_sink(r, ms_transcript_sink_new(stdout, &c->sink)))
 		return false;
+	if (c->summary != MS_SUMMARY_NONE) {
+		bool json_on_stdout = (!path && !c->transcript) ||
+		                      (path && strcmp(path, "-") == 0);
+		FILE *to = c->summary == MS_SUMMARY_STDERR ||
+		                           (c->summary == MS_SUMMARY_AUTO &&
+		                            json_on_stdout)
+		                   ? stderr
+		                   : stdout;
+		if (!add_sink(r, ms_summary_sink_new(to, &c->sink)))
+			return false;
+	}
 	return true;
 }
 
@@ -188,6 +203,26 @@ static void tick(run *r)
 		r->sinks[i]->ops->flush(r->sinks[i]);
 }
 
+/* The next -r file, after the current one ended. */
+static bool open_next_file(run *r)
+{
+	char errbuf[512] = "";
+
+	if (++r->file_index >= r->cli.nfiles)
+		return false;
+	g_source = NULL;
+	ms_source_close(r->src);
+	r->cli.source.file = r->cli.files[r->file_index];
+	r->src = ms_source_open(&r->cli.source, errbuf, sizeof(errbuf));
+	g_source = r->src;
+	if (!r->src) {
+		fprintf(stderr, "mailscope: %s\n", errbuf);
+		r->failed = true;
+		return false;
+	}
+	return true;
+}
+
 /* Returns false when the input ended in an error (already reported). */
 static bool read_all(run *r)
 {
@@ -203,15 +238,20 @@ static bool read_all(run *r)
 			handle_frame(r, &f);
 		else if (st == MS_SOURCE_TIMEOUT)
 			tick(r);
+		else if (st == MS_SOURCE_END && !g_stopped && open_next_file(r))
+			continue;
 		else if (st == MS_SOURCE_END)
-			return true;
+			return !r->failed;
 		else if (st == MS_SOURCE_ERROR) {
 			if (!r->cli.quiet)
 				fprintf(stderr,
 				        "mailscope: warning: %s; analysed what "
 				        "was read before it\n",
 				        ms_source_error(r->src));
-			return !r->live;
+			if (r->live)
+				return false;
+			if (!open_next_file(r))
+				return !r->failed;
 		}
 	}
 }

@@ -15,7 +15,8 @@ static const char usage[] =
         "traffic.\n"
         "\n"
         "Input:\n"
-        "  -r, --read FILE         read a pcap or pcapng file (- for stdin)\n"
+        "  -r, --read FILE         read a pcap or pcapng file (- for stdin);\n"
+        "                          repeat -r to read several files in turn\n"
         "  -i, --interface IFACE   capture live on IFACE\n"
         "  FILTER...               a BPF filter, as tcpdump takes it\n"
         "      --snaplen N         live: bytes kept per packet (262144)\n"
@@ -34,6 +35,10 @@ static const char usage[] =
         "      --color WHEN        transcript colours: auto, always, never "
         "(auto;\n"
         "                          NO_COLOR in the environment means never)\n"
+        "      --summary[=WHERE]   a summary table at the end, on stdout or "
+        "stderr\n"
+        "                          (default: stdout, or stderr when JSON "
+        "goes to stdout)\n"
         "      --stats             print the run's counters to stderr at the "
         "end\n"
         "  -q, --quiet             no warnings on stderr\n"
@@ -78,6 +83,7 @@ enum {
 	O_CREDENTIALS,
 	O_COLOR,
 	O_STATS,
+	O_SUMMARY,
 	O_PORT,
 	O_SEED,
 	O_MAX_FLOWS,
@@ -106,6 +112,7 @@ static const struct option longopts[] = {
         {"show-credentials", no_argument, NULL, O_CREDENTIALS},
         {"color", required_argument, NULL, O_COLOR},
         {"stats", no_argument, NULL, O_STATS},
+        {"summary", optional_argument, NULL, O_SUMMARY},
         {"quiet", no_argument, NULL, 'q'},
         {"port", required_argument, NULL, O_PORT},
         {"community-id-seed", required_argument, NULL, O_SEED},
@@ -216,6 +223,24 @@ static bool parse_limit(ms_cli *cli, int c, const char *arg, FILE *err)
 	return false;
 }
 
+static bool parse_summary(ms_cli *cli, const char *arg, FILE *err)
+{
+	if (!arg)
+		cli->summary = MS_SUMMARY_AUTO;
+	else if (strcmp(arg, "stdout") == 0)
+		cli->summary = MS_SUMMARY_STDOUT;
+	else if (strcmp(arg, "stderr") == 0)
+		cli->summary = MS_SUMMARY_STDERR;
+	else {
+		fprintf(err,
+		        "mailscope: --summary takes stdout or stderr, not "
+		        "'%s'\n",
+		        arg);
+		return false;
+	}
+	return true;
+}
+
 static bool parse_color(ms_cli *cli, const char *arg, FILE *err)
 {
 	if (strcmp(arg, "auto") == 0)
@@ -259,8 +284,16 @@ static bool parse_one(ms_cli *cli, int c, FILE *err)
 {
 	switch (c) {
 	case 'r':
-		cli->source.file = optarg;
+		if (cli->nfiles == MS_MAX_FILES) {
+			fprintf(err, "mailscope: at most %d files\n",
+			        MS_MAX_FILES);
+			return false;
+		}
+		cli->files[cli->nfiles++] = optarg;
+		cli->source.file = cli->files[0];
 		return true;
+	case O_SUMMARY:
+		return parse_summary(cli, optarg, err);
 	case 'i':
 		cli->source.iface = optarg;
 		return true;
@@ -302,7 +335,7 @@ static bool parse_one(ms_cli *cli, int c, FILE *err)
 
 static bool check_inputs(const ms_cli *cli, FILE *err)
 {
-	if (!cli->source.file == !cli->source.iface) {
+	if (!cli->nfiles == !cli->source.iface) {
 		fprintf(err, "mailscope: give one input, -r FILE or -i IFACE "
 		             "(see --help)\n");
 		return false;

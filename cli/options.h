@@ -16,11 +16,23 @@ typedef enum ms_color_mode {
 	MS_COLOR_NEVER
 } ms_color_mode;
 
+typedef enum ms_summary_to {
+	MS_SUMMARY_NONE,
+	MS_SUMMARY_AUTO, /* stdout, unless JSON events go there */
+	MS_SUMMARY_STDOUT,
+	MS_SUMMARY_STDERR,
+} ms_summary_to;
+
+#define MS_MAX_FILES 1024
+
 typedef struct ms_cli {
 	ms_source_options source;
+	const char *files[MS_MAX_FILES]; /* -r, read one after the other */
+	size_t nfiles;
 	char *filter;          /* owned: the trailing words joined */
 	const char *json_path; /* -o; NULL: stdout unless --transcript */
 	bool transcript;
+	ms_summary_to summary;
 	bool stats;
 	bool quiet;
 	ms_color_mode color;

@@ -51,8 +51,10 @@ struct ms_sink {
 	ms_sink_options opt;
 };
 
-/* Both write to out, which the caller keeps owning. */
+/* Each writes to out, which the caller keeps owning. */
 ms_sink *ms_json_sink_new(FILE *out, const ms_sink_options *opt);
 ms_sink *ms_transcript_sink_new(FILE *out, const ms_sink_options *opt);
+/* Prints its table when the run's stats arrive. */
+ms_sink *ms_summary_sink_new(FILE *out, const ms_sink_options *opt);
 
 #endif

@@ -122,6 +122,26 @@ def test_outputs(tmp):
           events(p.stdout)[0]["event"] == "session_start")
 
 
+def test_summary_and_several_files(tmp):
+    other = os.path.join(SRC, "samples", "pop3-apop.pcap")
+    p = run("-r", BASIC, "-r", other, "-o", os.devnull, "--summary")
+    out = p.stdout.decode()
+    check("two files, one summary", p.returncode == 0 and
+          "2 sessions, 3 messages" in out and "(APOP)" in out and
+          "(USER)" in out, out)
+    p = run("-r", BASIC, "--summary")
+    check("summary beside JSON goes to stderr",
+          b"mailscope summary" in p.stderr and
+          all(l.startswith(b"{") for l in p.stdout.splitlines()),
+          p.stderr[:100])
+    p = run("-r", BASIC, "-r", "missing.pcap")
+    check("a missing second file", p.returncode == 1 and
+          b"missing.pcap" in p.stderr and
+          events(p.stdout)[-1]["event"] == "stats", p.stderr)
+    p = run("-r", BASIC, "--summary=nowhere")
+    check("bad --summary", p.returncode == 2, p.returncode)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_missing_file()
@@ -129,6 +149,7 @@ def main():
         test_help_documents_every_option()
         test_usage_errors()
         test_outputs(tmp)
+        test_summary_and_several_files(tmp)
     for f in failures:
         print("FAIL:", f)
     print(f"{passed} passed, {len(failures)} failed")

@@ -2,8 +2,9 @@
 """Golden test over every capture in samples/.
 
 For each samples/NAME.pcap:
-  - the JSON events must equal samples/NAME.expected.ndjson, and the
-    transcript samples/NAME.expected.txt (both reviewed by hand once;
+  - the JSON events must equal samples/NAME.expected.ndjson, the
+    transcript samples/NAME.expected.txt and the summary
+    samples/NAME.expected.summary (all reviewed by hand once;
     regenerate with --update after a deliberate change, then review the
     diff);
   - every message the client really received (samples/NAME.truth.json,
@@ -104,6 +105,9 @@ def main():
         problems += compare(base + ".expected.txt",
                             run(exe, pcap, "--transcript", "--color",
                                 "never"), update)
+        problems += compare(base + ".expected.summary",
+                            run(exe, pcap, "-o", os.devnull,
+                                "--summary=stdout"), update)
         try:
             with open(base + ".truth.json") as f:
                 problems += check_truth(name, events, json.load(f))
