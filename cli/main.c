@@ -15,7 +15,7 @@
 #include "dissectors/analyzer.h"
 #include "output/sink.h"
 
-#define MAX_SINKS 4
+#define MAX_SINKS 5
 
 typedef struct run {
 	ms_cli cli;
@@ -115,6 +115,16 @@ static bool open_sinks(run *r)
 	if (c->transcript &&
 	    !add_sink(r, ms_transcript_sink_new(stdout, &c->sink)))
 		return false;
+	if (c->extract_dir) {
+		char err[512];
+		ms_sink *x = ms_extract_sink_new(c->extract_dir, &c->sink, err,
+		                                 sizeof(err));
+		if (!x) {
+			fprintf(stderr, "mailscope: --extract %s\n", err);
+			return false;
+		}
+		add_sink(r, x);
+	}
 	if (c->summary != MS_SUMMARY_NONE) {
 		bool json_on_stdout = (!path && !c->transcript) ||
 		                      (path && strcmp(path, "-") == 0);
@@ -298,6 +308,7 @@ static int start(run *r)
 	g_source = r->src;
 	r->dec = ms_decoder_new(&r->cli.frag);
 	r->cli.core.emit_lines = r->cli.transcript;
+	r->cli.core.emit_message_data = r->cli.extract_dir != NULL;
 	r->an = ms_analyzer_new(&r->cli.core, emit, r);
 	if (!r->dec || !r->an) {
 		fprintf(stderr, "mailscope: out of memory\n");

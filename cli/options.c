@@ -35,6 +35,10 @@ static const char usage[] =
         "      --color WHEN        transcript colours: auto, always, never "
         "(auto;\n"
         "                          NO_COLOR in the environment means never)\n"
+        "      --extract DIR       write every message to DIR as a .eml file "
+        "(its\n"
+        "                          SHA-256 is the event's), with "
+        "manifest.json\n"
         "      --summary[=WHERE]   a summary table at the end, on stdout or "
         "stderr\n"
         "                          (default: stdout, or stderr when JSON "
@@ -84,6 +88,7 @@ enum {
 	O_COLOR,
 	O_STATS,
 	O_SUMMARY,
+	O_EXTRACT,
 	O_PORT,
 	O_SEED,
 	O_MAX_FLOWS,
@@ -113,6 +118,7 @@ static const struct option longopts[] = {
         {"color", required_argument, NULL, O_COLOR},
         {"stats", no_argument, NULL, O_STATS},
         {"summary", optional_argument, NULL, O_SUMMARY},
+        {"extract", required_argument, NULL, O_EXTRACT},
         {"quiet", no_argument, NULL, 'q'},
         {"port", required_argument, NULL, O_PORT},
         {"community-id-seed", required_argument, NULL, O_SEED},
@@ -294,6 +300,9 @@ static bool parse_one(ms_cli *cli, int c, FILE *err)
 		return true;
 	case O_SUMMARY:
 		return parse_summary(cli, optarg, err);
+	case O_EXTRACT:
+		cli->extract_dir = optarg;
+		return true;
 	case 'i':
 		cli->source.iface = optarg;
 		return true;

@@ -32,6 +32,7 @@ typedef struct ms_cli {
 	char *filter;          /* owned: the trailing words joined */
 	const char *json_path; /* -o; NULL: stdout unless --transcript */
 	bool transcript;
+	const char *extract_dir; /* --extract */
 	ms_summary_to summary;
 	bool stats;
 	bool quiet;

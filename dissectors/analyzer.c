@@ -78,6 +78,17 @@ static void session_start(ms_session *s, const ms_flow_info *fi)
 		                   "capture began after the handshake");
 }
 
+static void on_message_data(void *user, const uint8_t *p, size_t n)
+{
+	ms_session *s = user;
+	ms_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.u.data.p = p;
+	ev.u.data.n = n;
+	ms_session_emit(s, &ev, MS_EV_MESSAGE_DATA, s->last);
+}
+
 static ms_session *session_new(ms_analyzer *a, const ms_flow_info *fi,
                                uint8_t port_entry)
 {
@@ -98,6 +109,10 @@ static ms_session *session_new(ms_analyzer *a, const ms_flow_info *fi,
 		ms_message_free(&s->msg);
 		free(s);
 		return NULL;
+	}
+	if (a->cfg->emit_message_data) {
+		s->msg.on_data = on_message_data;
+		s->msg.on_data_user = s;
 	}
 	s->id = ++a->next_id;
 	a->stats.sessions[proto]++;

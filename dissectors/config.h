@@ -20,8 +20,9 @@ typedef struct ms_config {
 	size_t max_header;    /* bytes of a message's header block kept */
 	uint32_t max_pending; /* commands awaiting a reply */
 	uint16_t community_id_seed;
-	bool emit_lines;      /* MS_EV_LINE events, for the transcript */
-	uint8_t ports[65536]; /* server port -> ms_proto | MS_PORT_TLS */
+	bool emit_lines;        /* MS_EV_LINE events, for the transcript */
+	bool emit_message_data; /* MS_EV_MESSAGE_DATA, for extraction */
+	uint8_t ports[65536];   /* server port -> ms_proto | MS_PORT_TLS */
 } ms_config;
 
 #define MS_MAX_LINE_DEFAULT    8192

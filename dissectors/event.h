@@ -52,6 +52,10 @@ typedef enum ms_event_type {
 	/* One protocol line as seen on the wire, for the transcript; only
 	 * emitted when ms_config.emit_lines is set, never part of JSON. */
 	MS_EV_LINE,
+	/* A chunk of the message in transfer, exactly the bytes hashed;
+	 * only emitted when ms_config.emit_message_data is set. The message
+	 * event that follows the last chunk closes it. */
+	MS_EV_MESSAGE_DATA,
 } ms_event_type;
 
 typedef struct ms_endpoint {
@@ -205,6 +209,11 @@ typedef struct ms_ev_line {
 	bool bare_lf;
 } ms_ev_line;
 
+typedef struct ms_ev_message_data {
+	const uint8_t *p;
+	size_t n;
+} ms_ev_message_data;
+
 typedef struct ms_event {
 	ms_event_type type;
 	ms_time ts;
@@ -222,6 +231,7 @@ typedef struct ms_event {
 		ms_ev_anomaly anomaly;
 		ms_ev_session_end end;
 		ms_ev_line line;
+		ms_ev_message_data data;
 	} u;
 } ms_event;
 

@@ -71,6 +71,8 @@ void ms_message_data(ms_message *m, const uint8_t *p, size_t n)
 {
 	EVP_DigestUpdate(m->sha, p, n);
 	m->size += n;
+	if (m->on_data)
+		m->on_data(m->on_data_user, p, n);
 	if (m->in_headers)
 		headers_append(m, p, n);
 }

@@ -18,9 +18,14 @@
 
 #define MS_MAX_ADDR_FIELDS 64
 
+/* Receives the message's bytes as they are hashed (for extraction). */
+typedef void (*ms_message_data_fn)(void *user, const uint8_t *p, size_t n);
+
 typedef struct ms_message {
 	/* permanent: allocated once per session, reused per message */
-	void *sha; /* EVP_MD_CTX */
+	void *sha;                  /* EVP_MD_CTX */
+	ms_message_data_fn on_data; /* NULL unless a sink wants the bytes */
+	void *on_data_user;
 	char *hdr;
 	size_t hdr_max;
 	/* reset by ms_message_begin */

@@ -423,6 +423,7 @@ static void add_body(json_sink *j, json_object *o, const ms_event *ev)
 		add_end(o, &ev->u.end);
 		break;
 	case MS_EV_LINE:
+	case MS_EV_MESSAGE_DATA:
 		break;
 	}
 }
@@ -443,8 +444,8 @@ static void json_event(ms_sink *s, const ms_event *ev)
 	json_sink *j = (json_sink *)s;
 	json_object *o;
 
-	if (ev->type == MS_EV_LINE)
-		return;
+	if (ev->type == MS_EV_LINE || ev->type == MS_EV_MESSAGE_DATA)
+		return; /* for the transcript and extraction only */
 	o = json_object_new_object();
 	j->escaped = false;
 	put_cstr(o, "event", event_names[ev->type]);

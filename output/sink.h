@@ -56,5 +56,9 @@ ms_sink *ms_json_sink_new(FILE *out, const ms_sink_options *opt);
 ms_sink *ms_transcript_sink_new(FILE *out, const ms_sink_options *opt);
 /* Prints its table when the run's stats arrive. */
 ms_sink *ms_summary_sink_new(FILE *out, const ms_sink_options *opt);
+/* Writes each message into dir (created if missing) as a .eml file, and
+ * manifest.json at close. NULL with a one-line reason in err. */
+ms_sink *ms_extract_sink_new(const char *dir, const ms_sink_options *opt,
+                             char *err, size_t errlen);
 
 #endif

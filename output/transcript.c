@@ -224,6 +224,8 @@ static void transcript_event(ms_sink *s, const ms_event *ev)
 	case MS_EV_GREETING:
 	case MS_EV_COMMAND:
 		break; /* their lines are already printed */
+	case MS_EV_MESSAGE_DATA:
+		break;
 	}
 }
 

@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""--extract: every .eml's SHA-256 equals its message event's and the
+client's truth; nothing in the directory is followed or overwritten.
+
+Usage: extract.py MAILSCOPE SAMPLES_DIR
+"""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+EXE, SAMPLES = sys.argv[1], sys.argv[2]
+failures, passed = [], 0
+
+
+def check(name, cond, detail=""):
+    global passed
+    if cond:
+        passed += 1
+    else:
+        failures.append(f"{name}: {detail}")
+
+
+def sha(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def extract(pcaps, out):
+    args = [EXE, "-o", "-", "--extract", out]
+    for p in pcaps:
+        args += ["-r", p]
+    p = subprocess.run(args, capture_output=True, timeout=120)
+    return p, [json.loads(l) for l in p.stdout.splitlines()]
+
+
+def test_hashes(tmp):
+    pcaps = sorted(os.path.join(SAMPLES, f) for f in os.listdir(SAMPLES)
+                   if f.endswith(".pcap"))
+    out = os.path.join(tmp, "all")
+    p, events = extract(pcaps, out)
+    check("exit 0", p.returncode == 0, p.stderr)
+    msgs = [e for e in events if e["event"] == "message"]
+    manifest = json.load(open(os.path.join(out, "manifest.json")))
+    check("one file per message", len(manifest) == len(msgs) > 0,
+          (len(manifest), len(msgs)))
+    by_key = {(m["session"], m["index"]): m for m in manifest}
+    for e in msgs:
+        m = by_key.get((e["session"], e["index"]))
+        if not m:
+            failures.append(f"no file for {e['session']}/{e['index']}")
+            continue
+        f = os.path.join(out, m["file"])
+        check(f"{m['file']} hash", sha(f) == e["sha256"] == m["sha256"])
+        check(f"{m['file']} size", os.path.getsize(f) == e["size"])
+    truth = {t["sha256"] for f in os.listdir(SAMPLES)
+             if f.endswith(".truth.json")
+             for t in json.load(open(os.path.join(SAMPLES, f)))["messages"]}
+    written = {sha(os.path.join(out, m["file"])) for m in manifest}
+    check("files are what the clients received", written == truth,
+          written ^ truth)
+    check("no temporary files left",
+          not [f for f in os.listdir(out) if f.endswith(".part")],
+          os.listdir(out))
+
+
+def test_planted(tmp):
+    """A symlink where the first file and the first temporary file would
+    go, and an existing file in the way: none is written through."""
+    out = os.path.join(tmp, "planted")
+    os.mkdir(out)
+    victim = os.path.join(tmp, "victim")
+    open(victim, "w").write("untouched")
+    os.symlink(victim, os.path.join(out, "s000001-pop3-retr-001.eml"))
+    os.symlink(victim, os.path.join(out, "tmp-1.part"))
+    open(os.path.join(out, "s000001-pop3-retr-002.eml"), "w").write("mine")
+    os.symlink(victim, os.path.join(out, "manifest.json"))
+    p, events = extract([os.path.join(SAMPLES, "pop3-basic.pcap")], out)
+    check("planted: exit 0", p.returncode == 0, p.stderr)
+    check("victim untouched", open(victim).read() == "untouched")
+    check("existing file untouched",
+          open(os.path.join(out, "s000001-pop3-retr-002.eml")).read() ==
+          "mine")
+    manifest = json.load(open(os.path.join(out, "manifest-2.json")))
+    names = sorted(m["file"] for m in manifest)
+    check("written beside them", names == ["s000001-pop3-retr-001-2.eml",
+                                           "s000001-pop3-retr-002-2.eml"],
+          names)
+    for m in manifest:
+        f = os.path.join(out, m["file"])
+        check(f"{m['file']} is a regular file",
+              not os.path.islink(f) and sha(f) == m["sha256"])
+
+
+def test_bad_dir(tmp):
+    f = os.path.join(tmp, "file")
+    open(f, "w").close()
+    p = subprocess.run([EXE, "-r", os.path.join(SAMPLES, "pop3-basic.pcap"),
+                        "--extract", f], capture_output=True, timeout=60)
+    check("not a directory", p.returncode == 1 and
+          p.stderr.decode().count("\n") == 1, p.stderr)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        test_hashes(tmp)
+        test_planted(tmp)
+        test_bad_dir(tmp)
+    for f in failures:
+        print("FAIL:", f)
+    print(f"{passed} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
