@@ -49,7 +49,7 @@ static ms_cmd *cmdq_slot(ms_session *s, ms_cmdq *q, ms_time ts)
 	c->redact_from = MS_NO_REDACT;
 	c->ts = ts;
 	c->pipelined = pipelined;
-	c->internal = false;
+	c->internal = c->check_state = false;
 	q->count++;
 	return c;
 }
