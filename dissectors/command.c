@@ -32,6 +32,8 @@ void ms_cmdq_pop(ms_cmdq *q)
 
 static ms_cmd *cmdq_slot(ms_session *s, ms_cmdq *q, ms_time ts)
 {
+	/* sent while a reply was due, even one the full ring gives up on */
+	bool pipelined = q->count > 0;
 	ms_cmd *c;
 
 	if (q->count == q->cap) {
@@ -46,7 +48,8 @@ static ms_cmd *cmdq_slot(ms_session *s, ms_cmdq *q, ms_time ts)
 	c->args_len = 0;
 	c->redact_from = MS_NO_REDACT;
 	c->ts = ts;
-	c->pipelined = q->count > 0;
+	c->pipelined = pipelined;
+	c->internal = c->check_state = false;
 	q->count++;
 	return c;
 }

@@ -28,6 +28,11 @@ typedef struct ms_cmd {
 	/* Waits for a reply but is not a command of its own (SMTP's end of
 	 * DATA): no command event. */
 	bool internal;
+	/* For the dissector: check that the command fits the session's
+	 * state when its reply comes rather than when it is sent. A
+	 * pipelined command's state is the one the replies before it
+	 * leave (POP3 RFC 2449 §6.6). */
+	bool check_state;
 } ms_cmd;
 
 typedef struct ms_cmdq {

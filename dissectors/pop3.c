@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dissectors/command.h"
 #include "dissectors/lines.h"
 #include "dissectors/sasl.h"
 #include "dissectors/session.h"
@@ -74,23 +75,8 @@ static const struct verb_info {
         [V_UNKNOWN] = {"", 0},
 };
 
-#define ARGS_MAX 1024
-#define VERB_MAX 16
 #define SASL_MAX 4
-#define TEXT_MAX 512
 #define UIDL_MAX 64
-
-typedef struct pop3_cmd {
-	pop3_verb verb;
-	char verb_text[VERB_MAX];
-	size_t verb_len;
-	char args[ARGS_MAX];
-	size_t args_len, redact_from;
-	ms_time ts;
-	uint64_t seq;
-	bool pipelined;
-	bool check_state; /* sent pipelined: check its state when answered */
-} pop3_cmd;
 
 /* A UIDL listing entry (RFC 1939 §7). */
 typedef struct pop3_uid {
@@ -103,20 +89,17 @@ typedef struct pop3 {
 	ms_lines lines[2];
 	pop3_state state;
 	bool greeted;
-	bool tls_wait; /* STLS accepted: is the next client byte TLS? */
 	bool update_applied;
-	char user[ARGS_MAX];
+	char user[MS_CMD_ARGS_MAX];
 	size_t user_len;
-	pop3_cmd *queue; /* ring of cfg->max_pending */
-	size_t q_head, q_count;
-	uint64_t seq;
+	ms_cmdq q;        /* kind is the pop3_verb */
 	uint32_t *marked; /* DELE marks, undone by RSET */
 	size_t marked_count, marked_cap;
 	pop3_uid *uids;
 	size_t uid_count, uid_cap;
 	/* the SASL exchange of the AUTH at the queue's head */
 	bool sasl_active;
-	char sasl[SASL_MAX][ARGS_MAX];
+	char sasl[SASL_MAX][MS_CMD_ARGS_MAX];
 	size_t sasl_len[SASL_MAX], sasl_count;
 	/* reset for each reply */
 	bool in_reply; /* a multi-line reply's data lines follow */
@@ -128,25 +111,9 @@ typedef struct pop3 {
 	/* the start of an overlong command or status line was parsed:
 	 * drop the rest of it */
 	bool skip_long[2];
-	char status[8];
-	char resp_code[64];
-	char text[TEXT_MAX];
-	size_t status_len, resp_code_len, text_len;
-	uint32_t reply_lines;
-	uint64_t reply_bytes;
+	ms_reply_acc reply;
 	uint32_t msg_number;
 } pop3;
-
-static pop3_cmd *queue_head(pop3 *p)
-{
-	return p->q_count ? &p->queue[p->q_head] : NULL;
-}
-
-static void queue_pop(ms_session *s, pop3 *p)
-{
-	p->q_head = (p->q_head + 1) % s->cfg->max_pending;
-	p->q_count--;
-}
 
 static void *pop3_create(ms_session *s)
 {
@@ -154,11 +121,11 @@ static void *pop3_create(ms_session *s)
 
 	if (!p)
 		return NULL;
-	p->queue = calloc(s->cfg->max_pending, sizeof(*p->queue));
-	if (!p->queue || ms_lines_init(&p->lines[0], s->cfg->max_line) ||
+	if (ms_cmdq_init(&p->q, s->cfg->max_pending) ||
+	    ms_lines_init(&p->lines[0], s->cfg->max_line) ||
 	    ms_lines_init(&p->lines[1], s->cfg->max_line)) {
 		ms_lines_free(&p->lines[0]);
-		free(p->queue);
+		ms_cmdq_free(&p->q);
 		free(p);
 		return NULL;
 	}
@@ -173,27 +140,20 @@ static void pop3_destroy(void *st)
 
 	ms_lines_free(&p->lines[0]);
 	ms_lines_free(&p->lines[1]);
-	free(p->queue);
+	ms_cmdq_free(&p->q);
 	free(p->marked);
 	free(p->uids);
 	free(p);
 }
 
 static void set_state(ms_session *s, pop3 *p, pop3_state to, ms_time ts,
-                      const pop3_cmd *cause)
+                      const ms_cmd *cause)
 {
 	if (p->state == to)
 		return;
 	ms_session_state(s, ts, state_names[p->state], state_names[to],
-	                 (ms_str){cause->verb_text, cause->verb_len});
+	                 (ms_str){cause->verb, cause->verb_len});
 	p->state = to;
-}
-
-static size_t copy_bounded(char *dst, size_t cap, const char *src, size_t n)
-{
-	n = n < cap ? n : cap;
-	memcpy(dst, src, n);
-	return n;
 }
 
 /* Parses an unsigned decimal message number; 0 when there is none. */
@@ -214,35 +174,15 @@ static uint32_t parse_number(const char *p, size_t n)
 
 /* ---- client side ---------------------------------------------------- */
 
-static pop3_verb verb_lookup(const char *v, size_t n)
+/* The verb is upper-cased by the queue (POP3 keywords are
+ * case-insensitive, RFC 1939 §3). */
+static pop3_verb verb_lookup(const ms_cmd *c)
 {
 	for (int i = 0; i < V_UNKNOWN; i++)
-		if (strlen(verbs[i].name) == n &&
-		    strncasecmp(verbs[i].name, v, n) == 0)
+		if (strlen(verbs[i].name) == c->verb_len &&
+		    memcmp(verbs[i].name, c->verb, c->verb_len) == 0)
 			return (pop3_verb)i;
 	return V_UNKNOWN;
-}
-
-static void emit_command(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts,
-                         bool answered);
-
-static pop3_cmd *queue_push(ms_session *s, pop3 *p, ms_time ts)
-{
-	pop3_cmd *c;
-
-	if (p->q_count == s->cfg->max_pending) {
-		/* A server that never answers (a one-sided capture): the
-		 * oldest command will not get its reply in this queue. */
-		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
-		                   "limit_pending_commands",
-		                   "more than %u commands await a reply",
-		                   (unsigned)s->cfg->max_pending);
-		emit_command(s, p, queue_head(p), ts, false);
-		queue_pop(s, p);
-	}
-	c = &p->queue[(p->q_head + p->q_count) % s->cfg->max_pending];
-	p->q_count++;
-	return c;
 }
 
 /* The secret part of a command's arguments (RFC 1939 §7 PASS, RFC 5034
@@ -259,60 +199,54 @@ static size_t redaction_point(pop3_verb v, const char *args, size_t n)
 }
 
 /* RFC 1939 §3: each command belongs to a state. */
-static void check_state(ms_session *s, const pop3 *p, const pop3_cmd *c,
+static void check_state(ms_session *s, const pop3 *p, const ms_cmd *c,
                         ms_time ts)
 {
-	if (c->verb != V_UNKNOWN && p->state != POP3_UNKNOWN &&
-	    !(verbs[c->verb].states & (1u << p->state)))
+	if (c->kind != V_UNKNOWN && p->state != POP3_UNKNOWN &&
+	    !(verbs[c->kind].states & (1u << p->state)))
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
 		                   "command_in_wrong_state", "%s in %s",
-		                   verbs[c->verb].name, state_names[p->state]);
+		                   verbs[c->kind].name, state_names[p->state]);
+}
+
+/* AUTH with a mechanism starts a SASL exchange (RFC 5034 §4); an
+ * initial response is its first client message. */
+static void auth_begin(pop3 *p, const ms_cmd *c)
+{
+	const char *ir = memchr(c->args, ' ', c->args_len);
+
+	p->sasl_active = true;
+	p->sasl_count = 0;
+	if (ir) {
+		size_t n = c->args_len - (size_t)(ir + 1 - c->args);
+		p->sasl_len[0] =
+		        ms_copy_bounded(p->sasl[0], MS_CMD_ARGS_MAX, ir + 1, n);
+		p->sasl_count = 1;
+	}
 }
 
 static void client_command(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 {
-	const char *sp = memchr(l->p, ' ', l->len);
-	size_t vlen = sp ? (size_t)(sp - l->p) : l->len;
-	bool pipelined = p->q_count > 0;
-	pop3_cmd *c = queue_push(s, p, ts);
+	ms_cmd *c = ms_cmdq_push_line(s, &p->q, l->p, l->len, ts);
 
-	c->verb = verb_lookup(l->p, vlen);
-	c->verb_len = copy_bounded(c->verb_text, VERB_MAX, l->p, vlen);
-	for (size_t i = 0; i < c->verb_len; i++)
-		if (c->verb_text[i] >= 'a' && c->verb_text[i] <= 'z')
-			c->verb_text[i] = (char)(c->verb_text[i] - 32);
-	c->args_len =
-	        sp ? copy_bounded(c->args, ARGS_MAX, sp + 1, l->len - vlen - 1)
-	           : 0;
-	c->redact_from = redaction_point(c->verb, c->args, c->args_len);
-	c->ts = ts;
-	c->seq = ++p->seq;
-	c->pipelined = pipelined;
+	c->kind = verb_lookup(c);
+	c->redact_from = redaction_point(c->kind, c->args, c->args_len);
 	ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_COMMAND, l->p, l->len,
 	                c->redact_from == MS_NO_REDACT
 	                        ? MS_NO_REDACT
-	                        : vlen + 1 + c->redact_from,
+	                        : c->verb_len + 1 + c->redact_from,
 	                l->bare_lf);
 	/* A pipelined command's state is the one the replies before it
 	 * leave (RFC 2449 §6.6: "USER, PASS, STAT" in one go is fine), so
 	 * it is checked when its reply comes. */
-	c->check_state = pipelined;
-	if (c->verb == V_UNKNOWN)
+	c->check_state = c->pipelined;
+	if (c->kind == V_UNKNOWN)
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "unknown_command",
-		                   "%.*s", (int)c->verb_len, c->verb_text);
-	else if (!pipelined)
+		                   "%.*s", (int)c->verb_len, c->verb);
+	else if (!c->pipelined)
 		check_state(s, p, c, ts);
-	if (c->verb == V_AUTH && c->args_len > 0) {
-		const char *ir = memchr(c->args, ' ', c->args_len);
-		p->sasl_active = true;
-		p->sasl_count = 0;
-		if (ir) {
-			size_t n = c->args_len - (size_t)(ir + 1 - c->args);
-			p->sasl_len[0] =
-			        copy_bounded(p->sasl[0], ARGS_MAX, ir + 1, n);
-			p->sasl_count = 1;
-		}
-	}
+	if (c->kind == V_AUTH && c->args_len > 0)
+		auth_begin(p, c);
 }
 
 static void client_sasl(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
@@ -320,8 +254,8 @@ static void client_sasl(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 	ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_SASL, l->p, l->len, 0,
 	                l->bare_lf);
 	if (p->sasl_count < SASL_MAX) {
-		p->sasl_len[p->sasl_count] = copy_bounded(
-		        p->sasl[p->sasl_count], ARGS_MAX, l->p, l->len);
+		p->sasl_len[p->sasl_count] = ms_copy_bounded(
+		        p->sasl[p->sasl_count], MS_CMD_ARGS_MAX, l->p, l->len);
 		p->sasl_count++;
 	}
 }
@@ -356,40 +290,20 @@ static void reply_reset(pop3 *p)
 	p->in_message = false;
 	p->after_gap = false;
 	p->resume_pending = false;
-	p->status_len = p->resp_code_len = p->text_len = 0;
-	p->reply_lines = 0;
-	p->reply_bytes = 0;
+	ms_reply_reset(&p->reply);
 }
 
-static void emit_command(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts,
-                         bool answered)
+/* The command at the queue's head ends unanswered. */
+static void drop_head(ms_session *s, pop3 *p, ms_time ts)
 {
-	ms_event ev;
-	ms_ev_command *e = &ev.u.command;
-
-	memset(&ev, 0, sizeof(ev));
-	e->verb = (ms_str){c->verb_text, c->verb_len};
-	e->args = (ms_str){c->args, c->args_len};
-	e->redact_from = c->redact_from;
-	e->seq = c->seq;
-	e->pipelined = c->pipelined;
-	e->unanswered = !answered;
-	if (answered) {
-		e->reply.status = (ms_str){p->status, p->status_len};
-		e->reply.resp_code = (ms_str){p->resp_code, p->resp_code_len};
-		e->reply.text = (ms_str){p->text, p->text_len};
-		e->reply.line_count = p->reply_lines;
-		e->reply.bytes = p->reply_bytes;
-		e->reply.ts = ts;
-		e->reply.rtt_ms = ms_time_diff_ms(c->ts, ts);
-	}
-	s->commands++;
-	ms_session_emit(s, &ev, MS_EV_COMMAND, answered ? ts : c->ts);
+	ms_session_command(s, ms_cmdq_head(&p->q), NULL, ts);
+	ms_cmdq_pop(&p->q);
 }
 
 static bool reply_ok(const pop3 *p)
 {
-	return p->status_len == 3 && memcmp(p->status, "+OK", 3) == 0;
+	return p->reply.status_len == 3 &&
+	       memcmp(p->reply.status, "+OK", 3) == 0;
 }
 
 static const char *uidl_of(const pop3 *p, uint32_t number)
@@ -421,7 +335,7 @@ static void uidl_record(ms_session *s, pop3 *p, const char *t, size_t n)
 	u = &p->uids[p->uid_count++];
 	u->number = number;
 	n = (size_t)(t + n - sp - 1);
-	n = copy_bounded(u->uid, UIDL_MAX, sp + 1, n);
+	n = ms_copy_bounded(u->uid, UIDL_MAX, sp + 1, n);
 	u->uid[n] = '\0';
 }
 
@@ -443,19 +357,19 @@ static void mark_deleted(pop3 *p, uint32_t number)
 	p->marked[p->marked_count++] = number;
 }
 
-static void emit_auth(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts)
+static void emit_auth(ms_session *s, pop3 *p, const ms_cmd *c, ms_time ts)
 {
-	char buf[2 * ARGS_MAX];
+	char buf[2 * MS_CMD_ARGS_MAX];
 	ms_event ev;
 	ms_ev_auth *a = &ev.u.auth;
 
 	memset(&ev, 0, sizeof(ev));
 	a->success = reply_ok(p);
-	if (c->verb == V_PASS) {
+	if (c->kind == V_PASS) {
 		a->mechanism = "USER";
 		a->user = (ms_str){p->user, p->user_len};
 		a->password = (ms_str){c->args, c->args_len};
-	} else if (c->verb == V_APOP) {
+	} else if (c->kind == V_APOP) {
 		const char *sp = memchr(c->args, ' ', c->args_len);
 		a->mechanism = "APOP";
 		a->user = (ms_str){c->args,
@@ -479,7 +393,7 @@ static void emit_auth(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts)
 		set_state(s, p, POP3_TRANSACTION, ts, c);
 }
 
-static void emit_message(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts)
+static void emit_message(ms_session *s, pop3 *p, const ms_cmd *c, ms_time ts)
 {
 	ms_event ev;
 	ms_ev_message *m = &ev.u.message;
@@ -487,9 +401,9 @@ static void emit_message(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts)
 
 	memset(&ev, 0, sizeof(ev));
 	m->direction = MS_DIR_TO_CLIENT;
-	m->via = verbs[c->verb].name;
+	m->via = verbs[c->kind].name;
 	m->index = (uint32_t)++s->messages;
-	m->partial = c->verb == V_TOP;
+	m->partial = c->kind == V_TOP;
 	m->number = p->msg_number;
 	if (uid)
 		m->uidl = (ms_str){uid, strlen(uid)};
@@ -501,20 +415,20 @@ static void emit_message(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts)
 }
 
 /* What a completed reply does to the session (RFC 1939 §4-§6). */
-static void reply_effects(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts)
+static void reply_effects(ms_session *s, pop3 *p, const ms_cmd *c, ms_time ts)
 {
 	bool ok = reply_ok(p);
 
-	switch (c->verb) {
+	switch ((pop3_verb)c->kind) {
 	case V_USER:
 		if (ok)
-			p->user_len = copy_bounded(p->user, ARGS_MAX, c->args,
-			                           c->args_len);
+			p->user_len = ms_copy_bounded(p->user, MS_CMD_ARGS_MAX,
+			                              c->args, c->args_len);
 		break;
 	case V_PASS:
 	case V_APOP:
 	case V_AUTH:
-		if (c->verb != V_AUTH || c->args_len > 0)
+		if (c->kind != V_AUTH || c->args_len > 0)
 			emit_auth(s, p, c, ts);
 		p->sasl_active = false;
 		break;
@@ -534,7 +448,13 @@ static void reply_effects(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts)
 		}
 		break;
 	case V_STLS:
-		p->tls_wait = ok;
+		/* RFC 2595 §4: the client's next bytes start TLS, which
+		 * the session layer checks. A refusal of a second, pipelined
+		 * STLS withdraws the check. */
+		if (ok)
+			ms_session_expect_tls(s, "STLS");
+		else
+			s->tls_pending = NULL;
 		break;
 	default:
 		break;
@@ -543,24 +463,24 @@ static void reply_effects(ms_session *s, pop3 *p, const pop3_cmd *c, ms_time ts)
 
 static void reply_complete(ms_session *s, pop3 *p, ms_time ts)
 {
-	pop3_cmd *c = queue_head(p);
+	ms_cmd *c = ms_cmdq_head(&p->q);
 
 	if (c->check_state)
 		check_state(s, p, c, ts);
-	emit_command(s, p, c, ts, true);
+	ms_session_command(s, c, &p->reply, ts);
 	if (p->in_message)
 		emit_message(s, p, c, ts);
 	reply_effects(s, p, c, ts);
-	queue_pop(s, p);
+	ms_cmdq_pop(&p->q);
 	reply_reset(p);
 }
 
 /* RFC 1939 §3 and RFC 2449 §6.6: the multi-line replies. */
-static bool is_multiline(const pop3 *p, const pop3_cmd *c)
+static bool is_multiline(const pop3 *p, const ms_cmd *c)
 {
 	if (!reply_ok(p))
 		return false;
-	switch (c->verb) {
+	switch ((pop3_verb)c->kind) {
 	case V_LIST:
 	case V_UIDL:
 		return c->args_len == 0;
@@ -577,7 +497,7 @@ static bool is_multiline(const pop3 *p, const pop3_cmd *c)
 
 /* "+OK", "-ERR" or the SASL continuation "+", then an optional extended
  * response code in brackets (RFC 2449 §8), then text. */
-static bool parse_status(pop3 *p, const ms_line *l)
+static bool parse_status(ms_reply_acc *r, const ms_line *l)
 {
 	const char *t = l->p, *end = l->p + l->len;
 	size_t n = 0;
@@ -590,25 +510,25 @@ static bool parse_status(pop3 *p, const ms_line *l)
 		n = 1;
 	else
 		return false;
-	p->status_len = copy_bounded(p->status, sizeof(p->status), t, n);
-	for (size_t i = 0; i < p->status_len; i++)
-		if (p->status[i] >= 'a' && p->status[i] <= 'z')
-			p->status[i] = (char)(p->status[i] - 32);
+	r->status_len = ms_copy_bounded(r->status, sizeof(r->status), t, n);
+	for (size_t i = 0; i < r->status_len; i++)
+		if (r->status[i] >= 'a' && r->status[i] <= 'z')
+			r->status[i] = (char)(r->status[i] - 32);
 	t += n;
 	if (t < end && *t == ' ')
 		t++;
 	if (t < end && *t == '[') {
 		const char *close = memchr(t, ']', (size_t)(end - t));
 		if (close) {
-			p->resp_code_len =
-			        copy_bounded(p->resp_code, sizeof(p->resp_code),
-			                     t + 1, (size_t)(close - t - 1));
+			r->resp_code_len = ms_copy_bounded(
+			        r->resp_code, sizeof(r->resp_code), t + 1,
+			        (size_t)(close - t - 1));
 			t = close + 1;
 			while (t < end && *t == ' ')
 				t++;
 		}
 	}
-	p->text_len = copy_bounded(p->text, TEXT_MAX, t, (size_t)(end - t));
+	ms_reply_set_text(r, t, (size_t)(end - t));
 	return true;
 }
 
@@ -621,19 +541,14 @@ static void server_greeting(ms_session *s, pop3 *p, const ms_line *l,
 	p->greeted = true;
 	ms_session_line(s, ts, MS_DIR_TO_CLIENT, MS_LINE_REPLY, l->p, l->len,
 	                MS_NO_REDACT, l->bare_lf);
-	if (!parse_status(p, l)) {
+	if (!parse_status(&p->reply, l)) {
 		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "malformed_reply",
 		                   "greeting is not +OK or -ERR");
 		reply_reset(p);
 		return;
 	}
-	ev.u.greeting.reply.status = (ms_str){p->status, p->status_len};
-	ev.u.greeting.reply.resp_code =
-	        (ms_str){p->resp_code, p->resp_code_len};
-	ev.u.greeting.reply.text = (ms_str){p->text, p->text_len};
-	ev.u.greeting.reply.line_count = 1;
-	ev.u.greeting.reply.bytes = l->raw_len;
-	ev.u.greeting.reply.ts = ts;
+	ms_reply_count(&p->reply, l->raw_len);
+	ms_reply_fill(&p->reply, &ev.u.greeting.reply, ts, ts);
 	ms_session_emit(s, &ev, MS_EV_GREETING, ts);
 	reply_reset(p);
 }
@@ -642,11 +557,10 @@ static void server_greeting(ms_session *s, pop3 *p, const ms_line *l,
 static void server_data(ms_session *s, pop3 *p, const ms_line *l, ms_time ts,
                         bool line_start)
 {
-	const pop3_cmd *c = queue_head(p);
+	const ms_cmd *c = ms_cmdq_head(&p->q);
 	bool stuffed = line_start && l->len > 0 && l->p[0] == '.';
 
-	p->reply_lines++;
-	p->reply_bytes += l->raw_len;
+	ms_reply_count(&p->reply, l->raw_len);
 	if (line_start && !l->too_long && l->len == 1 && l->p[0] == '.') {
 		/* The line goes to the transcript before the events it
 		 * completes, like every other line; it ends a message only
@@ -661,7 +575,7 @@ static void server_data(ms_session *s, pop3 *p, const ms_line *l, ms_time ts,
 	if (p->in_message)
 		ms_message_data(&s->msg, (const uint8_t *)l->raw + stuffed,
 		                l->raw_len - stuffed);
-	else if (c->verb == V_UIDL)
+	else if (c->kind == V_UIDL)
 		uidl_record(s, p, l->p, l->len);
 	ms_session_line(s, ts, MS_DIR_TO_CLIENT,
 	                p->in_message ? MS_LINE_MESSAGE : MS_LINE_REPLY,
@@ -671,7 +585,7 @@ static void server_data(ms_session *s, pop3 *p, const ms_line *l, ms_time ts,
 
 static void server_status(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 {
-	pop3_cmd *c = queue_head(p);
+	const ms_cmd *c = ms_cmdq_head(&p->q);
 
 	if (!c) {
 		if (p->state != POP3_UNKNOWN)
@@ -681,24 +595,24 @@ static void server_status(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 			                   l->p);
 		return;
 	}
-	if (!parse_status(p, l) || (p->status_len == 1 && c->verb != V_AUTH)) {
+	if (!parse_status(&p->reply, l) ||
+	    (p->reply.status_len == 1 && c->kind != V_AUTH)) {
 		ms_session_anomaly(s, ts, MS_DIR_TO_CLIENT, "malformed_reply",
 		                   "expected +OK or -ERR");
 		return;
 	}
 	ms_session_line(s, ts, MS_DIR_TO_CLIENT,
-	                p->status_len == 1 ? MS_LINE_SASL : MS_LINE_REPLY, l->p,
-	                l->len, MS_NO_REDACT, l->bare_lf);
-	p->reply_lines++;
-	p->reply_bytes += l->raw_len;
-	if (p->status_len == 1)
+	                p->reply.status_len == 1 ? MS_LINE_SASL : MS_LINE_REPLY,
+	                l->p, l->len, MS_NO_REDACT, l->bare_lf);
+	ms_reply_count(&p->reply, l->raw_len);
+	if (p->reply.status_len == 1)
 		return; /* a SASL challenge: the AUTH goes on (RFC 5034 §4) */
 	if (!is_multiline(p, c)) {
 		reply_complete(s, p, ts);
 		return;
 	}
 	p->in_reply = true;
-	if (c->verb == V_RETR || c->verb == V_TOP) {
+	if (c->kind == V_RETR || c->kind == V_TOP) {
 		p->in_message = true;
 		p->msg_number = parse_number(c->args, c->args_len);
 		ms_message_begin(&s->msg);
@@ -710,7 +624,7 @@ static void server_status(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
  * message ended in the hole. */
 static bool message_ended_in_gap(const pop3 *p, const ms_line *l)
 {
-	return p->after_gap && p->q_count > 1 &&
+	return p->after_gap && p->q.count > 1 &&
 	       ((l->len >= 3 && strncasecmp(l->p, "+OK", 3) == 0) ||
 	        (l->len >= 4 && strncasecmp(l->p, "-ERR", 4) == 0));
 }
@@ -742,11 +656,9 @@ static void server_line(ms_session *s, pop3 *p, const ms_line *l,
 		 * sent it once those replies had come: they were lost, and
 		 * this line answers a later command. (A pipelining client
 		 * leaves it open; the line then goes to the next command.) */
-		while (p->seq > p->resume_seq &&
-		       queue_head(p)->seq <= p->resume_seq) {
-			emit_command(s, p, queue_head(p), ts, false);
-			queue_pop(s, p);
-		}
+		while (p->q.seq > p->resume_seq &&
+		       ms_cmdq_head(&p->q)->seq <= p->resume_seq)
+			drop_head(s, p, ts);
 	}
 	if (p->in_reply)
 		server_data(s, p, l, ts, line_start);
@@ -756,35 +668,15 @@ static void server_line(ms_session *s, pop3 *p, const ms_line *l,
 
 /* ---- entry points --------------------------------------------------- */
 
-/* RFC 2595 §4: after "+OK" to STLS the client starts the TLS handshake.
- * A record that is not a TLS handshake (0x16) means the bytes are still
- * clear text, e.g. behind a decrypting middlebox: keep parsing. */
-static bool tls_begins(ms_session *s, pop3 *p, const uint8_t *d, ms_time ts)
-{
-	p->tls_wait = false;
-	if (d[0] == 0x16) {
-		ms_session_start_tls(s, ts, "STLS");
-		return true;
-	}
-	ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "tls_not_tls",
-	                   "clear text after STLS was accepted");
-	return false;
-}
-
 static void pop3_data(ms_session *s, void *st, ms_dir dir, const uint8_t *d,
                       size_t n, ms_time ts)
 {
 	pop3 *p = st;
 	ms_lines *lf = &p->lines[dir];
 
-	if (dir == MS_DIR_TO_SERVER && p->tls_wait && n > 0 &&
-	    tls_begins(s, p, d, ts)) {
-		s->tls_bytes += n;
-		return;
-	}
 	if (dir == MS_DIR_TO_CLIENT && p->resume_pending && n > 0) {
 		p->resume_pending = false;
-		p->resume_seq = p->seq;
+		p->resume_seq = p->q.seq;
 	}
 	while (n > 0) {
 		size_t used;
@@ -797,7 +689,7 @@ static void pop3_data(ms_session *s, void *st, ms_dir dir, const uint8_t *d,
 		n -= used;
 		if (!line_start && p->skip_long[dir]) {
 			if (dir == MS_DIR_TO_CLIENT && p->in_reply)
-				p->reply_bytes += l.raw_len;
+				p->reply.bytes += l.raw_len;
 			continue;
 		}
 		p->skip_long[dir] = false;
@@ -835,7 +727,7 @@ static void pop3_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 		size_t stuffed = !lf->continuing && lf->buf[0] == '.';
 		ms_message_data(&s->msg, (const uint8_t *)lf->buf + stuffed,
 		                lf->len - stuffed);
-		p->reply_bytes += lf->len;
+		p->reply.bytes += lf->len;
 	}
 	ms_lines_reset(lf);
 	p->skip_partial[dir] = true;
@@ -848,10 +740,7 @@ static void pop3_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 		p->resume_pending = true;
 		return;
 	}
-	while (p->q_count > 0) {
-		emit_command(s, p, queue_head(p), ts, false);
-		queue_pop(s, p);
-	}
+	ms_cmdq_drain(s, &p->q, ts);
 	p->sasl_active = false;
 	reply_reset(p);
 }
@@ -864,15 +753,15 @@ static void pop3_end(ms_session *s, void *st, ms_ev_session_end *end,
 	if (p->in_message) {
 		/* The message's end was never seen. */
 		ms_event ev;
-		const pop3_cmd *c = queue_head(p);
+		const ms_cmd *c = ms_cmdq_head(&p->q);
 		const char *uid = uidl_of(p, p->msg_number);
 
-		emit_command(s, p, c, ts, false);
+		ms_session_command(s, c, NULL, ts);
 		memset(&ev, 0, sizeof(ev));
 		ev.u.message.direction = MS_DIR_TO_CLIENT;
-		ev.u.message.via = verbs[c->verb].name;
+		ev.u.message.via = verbs[c->kind].name;
 		ev.u.message.index = (uint32_t)++s->messages;
-		ev.u.message.partial = c->verb == V_TOP;
+		ev.u.message.partial = c->kind == V_TOP;
 		ev.u.message.number = p->msg_number;
 		/* as for a message that ended (emit_message) */
 		if (uid)
@@ -880,12 +769,9 @@ static void pop3_end(ms_session *s, void *st, ms_ev_session_end *end,
 		ms_message_end(&s->msg, &ev.u.message);
 		ev.u.message.complete = false;
 		ms_session_emit(s, &ev, MS_EV_MESSAGE, ts);
-		queue_pop(s, p);
+		ms_cmdq_pop(&p->q);
 	}
-	while (p->q_count > 0) {
-		emit_command(s, p, queue_head(p), ts, false);
-		queue_pop(s, p);
-	}
+	ms_cmdq_drain(s, &p->q, ts);
 	end->state = state_names[p->state];
 	/* Under TLS the QUIT, if any, was not seen: nothing to say. */
 	end->has_update = !s->tls;

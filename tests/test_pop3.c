@@ -240,10 +240,13 @@ static ms_config *config(void)
 	return &cfg;
 }
 
-/* Feeds one chunk, gated on TLS as the analyzer gates it. */
+/* Feeds one chunk, gated on TLS as the analyzer gates it: after an
+ * accepted STLS the client's next bytes decide whether TLS starts. */
 static void feed(ms_session *s, ms_dir dir, const char *p, size_t n, ms_time ts)
 {
 	s->bytes[dir] += n;
+	if (dir == MS_DIR_TO_SERVER && s->tls_pending)
+		ms_session_check_tls(s, (const uint8_t *)p, n, ts);
 	if (s->tls)
 		s->tls_bytes += n;
 	else
