@@ -208,8 +208,9 @@ def reorder(packets, rng, window=4):
     """Shuffles each direction's data segments within windows of up to
     `window` consecutive ones. A window closes early when the peer
     acknowledges into it: a segment must not be delivered after the
-    acknowledgement of its own bytes. Every packet takes over the
-    timestamp of the slot it moves into, so time stays monotonic."""
+    acknowledgement of its own bytes. Every window of two or more comes
+    out in a different order. Every packet takes over the timestamp of
+    the slot it moves into, so time stays monotonic."""
     windows, open_win = [], {}
 
     def close(key):
@@ -239,7 +240,8 @@ def reorder(packets, rng, window=4):
     moved = 0
     for slots in windows:
         order = slots[:]
-        rng.shuffle(order)
+        while order == slots:  # a window left as it was tests nothing
+            rng.shuffle(order)
         for slot, src in zip(slots, order):
             out[slot] = clone(packets[src], packets[slot].time)
             moved += slot != src
@@ -458,7 +460,10 @@ def main(argv):
         ap.error("no impairment given")
     steps = parse_steps(a.steps)
     packets, linktype = read_pcap(a.input)
-    packets, infos = impair(packets, steps, a.seed)
+    try:
+        packets, infos = impair(packets, steps, a.seed)
+    except ValueError as e:
+        raise SystemExit(f"impair.py: {e}")
     check_monotonic(packets)
     write_pcap(a.output, packets, linktype)
     for info in infos:
