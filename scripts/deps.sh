@@ -7,7 +7,7 @@ set -eu
 
 BUILD="build-essential cmake pkg-config libpcap-dev libjson-c-dev check \
 libssl-dev zlib1g-dev python3"
-TEST="tcpdump iproute2 python3-scapy python3-jsonschema"
+TEST="tcpdump iproute2 python3-scapy python3-jsonschema libgmime-3.0-dev"
 SERVERS="dovecot-core dovecot-pop3d dovecot-imapd curl openssl"
 
 want=""
