@@ -619,10 +619,10 @@ static void server_status(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 	}
 }
 
-/* After lost server bytes inside a message, its terminating "." may have
- * been lost too: a status line while later commands wait means the
- * message ended in the hole. */
-static bool message_ended_in_gap(const pop3 *p, const ms_line *l)
+/* After lost server bytes inside a multi-line reply (a message, a
+ * listing), its terminating "." may have been lost too: a status line
+ * while later commands wait means the reply ended in the hole. */
+static bool reply_ended_in_gap(const pop3 *p, const ms_line *l)
 {
 	return p->after_gap && p->q.count > 1 &&
 	       ((l->len >= 3 && strncasecmp(l->p, "+OK", 3) == 0) ||
@@ -648,7 +648,7 @@ static void server_line(ms_session *s, pop3 *p, const ms_line *l,
 		server_greeting(s, p, l, ts);
 		return;
 	}
-	if (p->in_reply && message_ended_in_gap(p, l)) {
+	if (p->in_reply && reply_ended_in_gap(p, l)) {
 		reply_complete(s, p, ts);
 		/* Commands sent before the server's bytes resumed may have
 		 * been answered inside the hole too. When a command sent
@@ -697,11 +697,13 @@ static void pop3_data(ms_session *s, void *st, ms_dir dir, const uint8_t *d,
 			p->skip_partial[dir] = false;
 			/* A hole that ended where a line starts leaves a whole
 			 * status line here: the message ended in the hole. */
-			if (dir == MS_DIR_TO_CLIENT && p->in_message &&
-			    message_ended_in_gap(p, &l))
+			if (dir == MS_DIR_TO_CLIENT && p->in_reply &&
+			    reply_ended_in_gap(p, &l))
 				server_line(s, p, &l, true, ts);
 			else if (dir == MS_DIR_TO_CLIENT && p->in_message)
 				server_data(s, p, &l, ts, false);
+			else if (dir == MS_DIR_TO_CLIENT && p->in_reply)
+				p->reply.bytes += l.raw_len; /* seen, cut */
 			continue;
 		}
 		if (dir == MS_DIR_TO_SERVER)
@@ -712,9 +714,10 @@ static void pop3_data(ms_session *s, void *st, ms_dir dir, const uint8_t *d,
 }
 
 /* Lost bytes: the line they fell into is cut, so the text up to the next
- * line end is not a line start. Inside a message the hole is counted;
- * outside one, the replies in it are gone, so the commands waiting for
- * them end unanswered rather than be paired with the wrong reply. */
+ * line end is not a line start. Inside a multi-line reply the hole is
+ * counted and the reply goes on; between replies, the replies in it are
+ * gone, so the commands waiting for them end unanswered rather than be
+ * paired with the wrong reply. */
 static void pop3_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
                      ms_time ts)
 {
@@ -734,8 +737,11 @@ static void pop3_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 	p->skip_long[dir] = false;
 	if (dir == MS_DIR_TO_SERVER)
 		return;
-	if (p->in_message) {
-		ms_message_gap(&s->msg, n);
+	if (p->in_reply) {
+		/* The reply stays open: its "." or a status line while
+		 * later commands wait will end it (reply_ended_in_gap). */
+		if (p->in_message)
+			ms_message_gap(&s->msg, n);
 		p->after_gap = true;
 		p->resume_pending = true;
 		return;

@@ -651,6 +651,12 @@ static void flow_segment(ms_reasm *r, flow *f, const ms_segment *s)
 		flow_syn(r, f, d, s);
 		seq++; /* data on a SYN follows the SYN's sequence number */
 	}
+	/* The ACK tells what the sender had received before it sent this
+	 * payload: a hole it reveals in the other direction comes first,
+	 * or a command would reach the dissector before the gap in the
+	 * reply stream that preceded it. */
+	if (s->flags & MS_TCP_ACK)
+		stream_acked(r, f, !d, s->ack, s->ts);
 	if (s->len > 0)
 		stream_data(r, f, d, seq, s->payload, s->len, s->ts);
 	if (s->flags & MS_TCP_FIN) {
@@ -666,8 +672,6 @@ static void flow_segment(ms_reasm *r, flow *f, const ms_segment *s)
 	/* The peer's ACK may have come before this data or FIN. */
 	if (s->len > 0 || (s->flags & MS_TCP_FIN))
 		stream_declare_lost(r, f, d, s->ts);
-	if (s->flags & MS_TCP_ACK)
-		stream_acked(r, f, !d, s->ack, s->ts);
 	if (f->state == FLOW_HALF_OPEN && f->dir[0].isn_known &&
 	    f->dir[1].isn_known && (s->len > 0 || !(s->flags & MS_TCP_SYN)))
 		flow_set_state(r, f, FLOW_ESTABLISHED);
