@@ -8,7 +8,7 @@ set -eu
 BUILD="build-essential cmake pkg-config libpcap-dev libjson-c-dev check \
 libssl-dev zlib1g-dev python3"
 TEST="tcpdump iproute2 python3-scapy python3-jsonschema"
-SERVERS="dovecot-core dovecot-pop3d dovecot-imapd curl openssl"
+SERVERS="dovecot-core dovecot-pop3d dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix swaks isync curl openssl"
 
 want=""
 for p in $BUILD $TEST $SERVERS; do
