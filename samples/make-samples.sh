@@ -201,9 +201,13 @@ namespace inbox {
   inbox = yes
   separator = /
 }
-protocol imap {
-  # COMPRESS=DEFLATE (imap-compress.pcap)
-  mail_plugins = \$mail_plugins zlib imap_zlib
+# COMPRESS=DEFLATE only on 127.0.0.2:143 (imap-compress.pcap): mbsync 1.4
+# uses COMPRESS whenever it is offered and has no option against it, so
+# 127.0.0.1 does not offer it and every other IMAP capture stays readable.
+local 127.0.0.2 {
+  protocol imap {
+    mail_plugins = \$mail_plugins zlib imap_zlib
+  }
 }
 protocol lmtp {
   auth_username_format = %Ln
@@ -223,6 +227,7 @@ service auth {
 }
 service imap-login {
   inet_listener imap {
+    address = 127.0.0.1, 127.0.0.2
     port = 143
   }
   inet_listener imaps {

@@ -49,6 +49,7 @@ RUN = None
 FOLDER_UIDVALIDITY = {"INBOX": 1735689700, "Archive": 1735689701, "Work": 1735689702,
                       "Work/Projects": 1735689703, "Trash": 1735689704}
 MBSYNC = "/usr/bin/mbsync"
+COMPRESS_HOST = "127.0.0.2"  # the only address where Dovecot offers COMPRESS=DEFLATE
 
 # --------------------------------------------------------------------------
 # The seeded mailbox
@@ -298,8 +299,8 @@ def texts(dat):
 # --------------------------------------------------------------------------
 
 class Raw:
-    def __init__(self):
-        self.sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT)
+    def __init__(self, host=HOST):
+        self.sock = socket.create_connection((host, PORT), timeout=TIMEOUT)
         self.port = self.sock.getsockname()[1]
         self.buf = b""
         self.n = 0
@@ -612,7 +613,7 @@ def sc_imap_partial(t):
 
 
 def sc_imap_compress(t):
-    r = Raw()
+    r = Raw(COMPRESS_HOST)
     raw_login(r)
     caps = r.cmd("CAPABILITY")[1][0][0].decode()
     if "COMPRESS=DEFLATE" not in caps:
@@ -635,6 +636,7 @@ def sc_imap_compress(t):
     r.cmd("NOOP")
     r.cmd("LOGOUT")
     t.expect["dialogue"] = r.dialogue
+    t.expect["server"] = f"{COMPRESS_HOST}:{PORT}"
     t.expect["compress"] = "DEFLATE (raw deflate, RFC 4978), both directions after the tagged OK"
     t.expect["connections"] = 1
 
