@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # make-samples.sh -- record real mail-protocol sample captures for mailscope.
 #
-# Usage (as root, Debian 12):  samples/make-samples.sh [pop3|all]
-#   no argument = all protocol groups (only pop3 exists so far; smtp and imap
-#   are meant to become further run_<group> functions, see PROTOCOL GROUPS).
+# Usage (as root, Debian 12):  samples/make-samples.sh [GROUP...]
+#   Usage: samples/make-samples.sh [pop3|smtp|imap|all]...
+#   no argument = all protocol groups; e.g. `make-samples.sh smtp imap`
+#   records only those two groups and leaves the other captures alone.
 #
-# Real Dovecot runs inside a private network namespace that has only `lo`;
-# clients (python3 poplib / raw sockets via samples_helper.py, curl) run in
-# the same namespace and tcpdump captures on its `lo`.  No traffic leaves the
+# Real Dovecot (POP3, IMAP, LMTP) and, for the smtp group, real Postfix
+# (SMTP on 25 and 587, Dovecot SASL, delivery over LMTP to Dovecot on 24)
+# run inside a private network namespace that has only `lo`; clients
+# (python3 poplib/imaplib/smtplib and raw sockets via samples_helper.py,
+# samples_smtp.py and samples_imap.py; curl; mbsync) run in the same
+# namespace and tcpdump captures on its `lo`.  No traffic leaves the
 # machine, nothing is started on the host (policy-rc.d is kept), and an EXIT
 # trap stops every PID this script started (TERM, 10 s, KILL), checks the
 # namespace is empty, deletes it and removes the temporary run directory.
 #
 # Outputs (overwritten) next to this script: <name>.pcap, <name>.truth.json
-# (ground truth written by samples_helper.py) and pop3-stls.keylog (TLS key
-# log of the STLS session, for `tshark -o tls.keylog_file:pop3-stls.keylog`).
+# (ground truth written by the client helpers) and <name>.keylog for the
+# STLS/STARTTLS sessions (for `tshark -o tls.keylog_file:<name>.keylog`).
 # The recipe and its traps: /work/shared/docs/real-servers.md.
 
 set -euo pipefail
@@ -22,6 +26,10 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=$SCRIPT_DIR
 HELPER=$SCRIPT_DIR/samples_helper.py
+SMTP_HELPER=$SCRIPT_DIR/samples_smtp.py
+IMAP_HELPER=$SCRIPT_DIR/samples_imap.py
+USERS=(alice bob carol)
+POSTFIX_MASTER_PID=
 PY=/usr/bin/python3          # not `python3` from PATH (may be a pyenv interpreter)
 MAILHOST=mail.example.test
 NS=mailscope-samples-$$
@@ -94,6 +102,10 @@ cleanup() {
                 grep -E 'Warning|Error|Fatal|Panic' "$RUN/log/dovecot.log" >&2 || true
             fi
         fi
+        if ((rc != 0)) && [[ -f $RUN/log/postfix.log ]]; then
+            log "last lines of postfix.log:"
+            tail -n 20 "$RUN/log/postfix.log" >&2
+        fi
         rm -rf -- "$RUN"
     fi
     if ((rc == 0)); then log "done"; else log "FAILED (exit $rc)"; fi
@@ -105,7 +117,8 @@ cleanup() {
 # ----------------------------------------------------------------------------
 
 install_packages() {
-    local pkgs=(dovecot-core dovecot-pop3d dovecot-imapd tcpdump curl openssl python3 iproute2)
+    local pkgs=(dovecot-core dovecot-pop3d dovecot-imapd dovecot-lmtpd postfix isync
+                tcpdump curl openssl python3 iproute2)
     local missing=() p
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -117,6 +130,9 @@ install_packages() {
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
         chmod +x /usr/sbin/policy-rc.d
     fi
+    # Postfix: no main.cf, no questions (the config used here is our own).
+    echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
+    echo "postfix postfix/mailname string $MAILHOST" | debconf-set-selections
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y "${missing[@]}"
 }
 
@@ -135,6 +151,9 @@ make_run_dir() {
     RUN=$(mktemp -d /tmp/mailscope-samples.XXXXXX)
     chmod 0755 "$RUN"   # the mail user (uid 8) must traverse it to its home
     mkdir -p "$RUN"/{dovecot/base,dovecot/state,log,tls,mail,template,pcap,work}
+    mkdir -p "$RUN"/postfix/{etc,spool,data}
+    chown postfix:postfix "$RUN/postfix/data"
+    chmod 0777 "$RUN/work"   # mbsync runs as user mail and writes its Maildir here
     chmod 0777 "$RUN/pcap"   # tcpdump may drop privileges to user tcpdump
 }
 
@@ -153,7 +172,7 @@ base_dir = $RUN/dovecot/base
 state_dir = $RUN/dovecot/state
 log_path = $RUN/log/dovecot.log
 info_log_path = $RUN/log/dovecot.log
-protocols = pop3 imap
+protocols = pop3 imap lmtp
 listen = 127.0.0.1
 hostname = $MAILHOST
 default_internal_user = dovecot
@@ -177,8 +196,38 @@ ssl = yes
 ssl_cert = <$RUN/tls/cert.pem
 ssl_key = <$RUN/tls/key.pem
 pop3_uidl_format = %08Xu%08Xv
+# Maildir++ folders of carol (the IMAP mailbox) use '.' as separator.
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+# COMPRESS=DEFLATE only on 127.0.0.2:143 (imap-compress.pcap): mbsync 1.4
+# uses COMPRESS whenever it is offered and has no option against it, so
+# 127.0.0.1 does not offer it and every other IMAP capture stays readable.
+local 127.0.0.2 {
+  protocol imap {
+    mail_plugins = \$mail_plugins zlib imap_zlib
+  }
+}
+protocol lmtp {
+  auth_username_format = %Ln
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = 24
+  }
+}
+service auth {
+  unix_listener auth-postfix {  # SASL for Postfix smtpd
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
 service imap-login {
   inet_listener imap {
+    address = 127.0.0.1, 127.0.0.2
     port = 143
   }
   inet_listener imaps {
@@ -197,6 +246,7 @@ EOF
     {
         echo "alice:{PLAIN}alice-secret:8:8::$RUN/mail/alice::"
         echo "bob:{PLAIN}bob-secret:8:8::$RUN/mail/bob::"
+        echo "carol:{PLAIN}carol-secret:8:8::$RUN/mail/carol::"
     } >"$RUN/dovecot/users"
     chown root:dovecot "$RUN/dovecot/users"
     chmod 0640 "$RUN/dovecot/users"
@@ -204,9 +254,10 @@ EOF
 
 seed_mailboxes() {
     "$PY" "$HELPER" seed "$RUN/template"
+    "$PY" "$IMAP_HELPER" seed "$RUN/template"
     chown -R mail:mail "$RUN/template"
     local u
-    for u in alice bob; do
+    for u in "${USERS[@]}"; do
         install -d -m 0700 -o mail -g mail "$RUN/mail/$u"
         chmod 0700 "$RUN/template/$u"
     done
@@ -214,7 +265,7 @@ seed_mailboxes() {
 
 reset_mailboxes() { # back to the seeded state, so scenarios are independent
     local u
-    for u in alice bob; do
+    for u in "${USERS[@]}"; do
         rm -rf -- "$RUN/mail/$u/Maildir"
         cp -a "$RUN/template/$u/Maildir" "$RUN/mail/$u/Maildir"
     done
@@ -245,6 +296,119 @@ start_dovecot() {
 }
 
 # ----------------------------------------------------------------------------
+# Postfix (smtp group only): own config directory, no chroot, no way out
+# ----------------------------------------------------------------------------
+
+write_postfix_conf() {
+    local etc=$RUN/postfix/etc
+    cat >"$etc/main.cf" <<EOF
+# Self-contained: nothing from /etc/postfix is read (but the meta files).
+compatibility_level = 3.6
+config_directory = $etc
+queue_directory = $RUN/postfix/spool
+data_directory = $RUN/postfix/data
+maillog_file = $RUN/log/postfix.log
+maillog_file_prefixes = $RUN/log
+myhostname = $MAILHOST
+mydomain = example.test
+myorigin = example.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.1/32
+alias_maps =
+alias_database =
+local_recipient_maps =
+relayhost =
+default_transport = error:outbound delivery disabled
+relay_transport = error:outbound delivery disabled
+local_transport = error:local delivery disabled
+smtp_dns_support_level = disabled
+lmtp_dns_support_level = disabled
+smtpd_peername_lookup = no
+virtual_mailbox_domains = example.test
+virtual_mailbox_maps = texthash:$etc/vmailbox
+virtual_transport = lmtp:inet:127.0.0.1:24
+transport_maps = texthash:$etc/transport
+# one LMTP session per delivery, closed with QUIT at once (no cached
+# connection left open when a capture stops)
+lmtp_connection_cache_on_demand = no
+smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
+smtpd_tls_cert_file = $RUN/tls/cert.pem
+smtpd_tls_key_file = $RUN/tls/key.pem
+smtpd_tls_security_level = may
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $RUN/dovecot/base/auth-postfix
+smtpd_sasl_auth_enable = no
+smtputf8_enable = yes
+disable_vrfy_command = yes
+# no bounces to anybody: nothing in these scenarios should bounce
+notify_classes =
+EOF
+    cat >"$etc/master.cf" <<'EOF'
+# service type  private unpriv  chroot  wakeup  maxproc command + args
+smtp      inet  n       -       n       -       -       smtpd
+submission inet n       -       n       -       -       smtpd
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_auth_only=no
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+    # jörg@example.test (smtp-utf8.pcap, SMTPUTF8): Dovecot 2.3 LMTP does not
+    # offer SMTPUTF8, so Postfix could not deliver it there (5.6.7 bounce);
+    # the discard transport accepts and drops it.
+    printf '%s OK\n' alice@example.test bob@example.test carol@example.test \
+        'jörg@example.test' >"$etc/vmailbox"
+    printf '%s\n' 'jörg@example.test discard:SMTPUTF8 not offered by Dovecot LMTP' >"$etc/transport"
+}
+
+start_postfix() {
+    local pidfile=$RUN/postfix/spool/pid/master.pid i
+    ip netns exec "$NS" postfix -c "$RUN/postfix/etc" start >>"$RUN/log/postfix.stdout" 2>&1 ||
+        die "postfix start failed: $(tail -n 5 "$RUN/log/postfix.stdout")"
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $pidfile ]] && break
+        sleep 0.1
+    done
+    POSTFIX_MASTER_PID=$(tr -d ' \n' <"$pidfile")
+    [[ $POSTFIX_MASTER_PID =~ ^[0-9]+$ ]] || die "no postfix master PID"
+    PIDS+=("$POSTFIX_MASTER_PID")
+    [[ $(cat "/proc/$POSTFIX_MASTER_PID/comm") == master ]] || die "PID $POSTFIX_MASTER_PID is not postfix master"
+    wait_listen 25
+    wait_listen 587
+    log "postfix master running as PID $POSTFIX_MASTER_PID"
+}
+
+stop_postfix() {
+    [[ -n $POSTFIX_MASTER_PID ]] || return 0
+    stop_pid "$POSTFIX_MASTER_PID"
+    forget_pid "$POSTFIX_MASTER_PID"
+    POSTFIX_MASTER_PID=
+}
+
+# ----------------------------------------------------------------------------
 # Capturing
 # ----------------------------------------------------------------------------
 
@@ -257,7 +421,7 @@ capture() {
     pcap=$RUN/pcap/$name.pcap
     err=$RUN/pcap/$name.tcpdump.err
     rm -f -- "$pcap" "$err"
-    ip netns exec "$NS" tcpdump -i lo -nn -U -s 0 -w "$pcap" "$filter" 2>"$err" &
+    ip netns exec "$NS" tcpdump -i lo -nn -U -s 0 -B 65536 -w "$pcap" "$filter" 2>"$err" &
     tpid=$!
     PIDS+=("$tpid")
     for ((i = 0; i < 100; i++)); do
@@ -274,6 +438,10 @@ capture() {
     wait "$tpid" || die "tcpdump for $name failed: $(cat "$err")"
     forget_pid "$tpid"
     log "$name: $(grep -E 'packets (captured|received)' "$err" | head -1)"
+    # a 64 MB buffer (-B) keeps up with 45 KB GSO segments on lo; a lost
+    # segment would make the capture useless as a sample
+    grep -qE '^0 packets dropped by kernel' "$err" ||
+        die "$name: tcpdump dropped packets: $(grep dropped "$err" | tr '\n' ' ')"
     install -m 0644 "$pcap" "$OUT/$name.pcap"
 }
 
@@ -300,7 +468,7 @@ pop3_scenario() {
 }
 
 # ----------------------------------------------------------------------------
-# PROTOCOL GROUPS: run_<group>; add run_smtp / run_imap here later.
+# PROTOCOL GROUPS: run_<group>
 # ----------------------------------------------------------------------------
 
 run_pop3() {
@@ -322,12 +490,71 @@ run_pop3() {
     pop3_scenario pop3-unknown
 }
 
+# smtp_scenario NAME [FILTER]: Postfix on 25/587 relays over LMTP to
+# Dovecot on 24; the client helper waits for each delivery and writes the
+# truth (client and stored copies).
+smtp_scenario() {
+    local name=$1 filter=${2:-tcp port 25 or tcp port 587 or tcp port 24}
+    rm -f -- "$RUN/work/$name.keylog"
+    capture "$name" "$filter" ip netns exec "$NS" "$PY" "$SMTP_HELPER" run "$name" \
+        "$RUN/work/$name.truth.json" "$RUN"
+    install -m 0644 "$RUN/work/$name.truth.json" "$OUT/$name.truth.json"
+    [[ -f $RUN/work/$name.keylog ]] && install -m 0644 "$RUN/work/$name.keylog" "$OUT/$name.keylog"
+    log "$name: ok"
+}
+
+run_smtp() {
+    write_postfix_conf
+    start_postfix
+    smtp_scenario smtp-helo
+    smtp_scenario smtp-ehlo-pipelining
+    smtp_scenario smtp-auth-plain
+    smtp_scenario smtp-auth-login
+    smtp_scenario smtp-multi
+    smtp_scenario smtp-dots
+    # 2 MB over SMTP; the LMTP copy would double the file, so port 25 only
+    smtp_scenario smtp-large 'tcp port 25'
+    smtp_scenario smtp-utf8
+    smtp_scenario smtp-rejects
+    smtp_scenario smtp-starttls
+    smtp_scenario smtp-bdat
+    stop_postfix
+}
+
+# imap_scenario NAME [FILTER]: Dovecot IMAP on 143 (imap-idle also
+# captures the LMTP delivery on 24).
+imap_scenario() {
+    local name=$1 filter=${2:-tcp port 143}
+    rm -f -- "$RUN/work/$name.keylog"
+    rm -rf -- "$RUN/work/mbsync" "$RUN/work/mbsyncrc"
+    capture "$name" "$filter" ip netns exec "$NS" "$PY" "$IMAP_HELPER" run "$name" \
+        "$RUN/work/$name.truth.json" "$RUN"
+    if [[ $name == imap-mbsync ]]; then
+        "$PY" "$IMAP_HELPER" ports "$name" "$RUN/work/$name.truth.json" "$OUT/$name.pcap"
+    fi
+    install -m 0644 "$RUN/work/$name.truth.json" "$OUT/$name.truth.json"
+    [[ -f $RUN/work/$name.keylog ]] && install -m 0644 "$RUN/work/$name.keylog" "$OUT/$name.keylog"
+    log "$name: ok"
+}
+
+run_imap() {
+    imap_scenario imap-basic
+    imap_scenario imap-mailboxes
+    imap_scenario imap-append
+    imap_scenario imap-idle 'tcp port 143 or tcp port 24'
+    imap_scenario imap-starttls
+    imap_scenario imap-authenticate
+    imap_scenario imap-partial
+    imap_scenario imap-mbsync
+    imap_scenario imap-compress
+}
+
 main() {
     local groups=("$@") g
     ((${#groups[@]} == 0)) && groups=(all)
-    [[ ${groups[0]} == all ]] && groups=(pop3)
+    [[ ${groups[0]} == all ]] && groups=(pop3 smtp imap)
     for g in "${groups[@]}"; do
-        declare -F "run_$g" >/dev/null || die "unknown group '$g' (known: pop3, all)"
+        declare -F "run_$g" >/dev/null || die "unknown group '$g' (known: pop3, smtp, imap, all)"
     done
     ((EUID == 0)) || die "must run as root"
     [[ -x $PY ]] || die "$PY missing"

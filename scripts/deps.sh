@@ -1,17 +1,17 @@
 #!/bin/sh
-# Install the Debian 12 packages mailscope needs to build, test and record
-# samples. Idempotent: a no-op when everything is present. Servers are
-# installed with policy-rc.d denying service starts, so no daemon ever runs
-# in the host namespace (see ../shared/docs/real-servers.md).
+# Install the Debian 12 packages mailscope needs to build and test.
+# Idempotent: a no-op when everything is present. Mail servers are not
+# needed (the tests use the committed captures); samples/make-samples.sh
+# installs its own, with policy-rc.d denying service starts, so no daemon
+# ever runs in the host namespace (see ../shared/docs/real-servers.md).
 set -eu
 
 BUILD="build-essential cmake pkg-config libpcap-dev libjson-c-dev check \
 libssl-dev zlib1g-dev python3"
-TEST="tcpdump iproute2 python3-scapy python3-jsonschema libgmime-3.0-dev"
-SERVERS="dovecot-core dovecot-pop3d dovecot-imapd curl openssl"
+TEST="iproute2 python3-scapy python3-jsonschema libgmime-3.0-dev"
 
 want=""
-for p in $BUILD $TEST $SERVERS; do
+for p in $BUILD $TEST; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		want="$want $p"
 done
@@ -20,10 +20,6 @@ done
 if [ "$(id -u)" != 0 ]; then
 	echo "deps.sh: missing packages:$want (run as root to install)" >&2
 	exit 1
-fi
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-	chmod +x /usr/sbin/policy-rc.d
 fi
 echo "deps.sh: installing$want" >&2
 export DEBIAN_FRONTEND=noninteractive
