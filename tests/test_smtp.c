@@ -1765,6 +1765,90 @@ START_TEST(test_midstream)
 }
 END_TEST
 
+/* Two BDAT transactions pipelined in one flight: the first message is
+ * reported when the second begins (one message stage per session), with
+ * neither envelope nor verdict yet; the first verdict is BDAT's own and
+ * is not given to the second message. */
+START_TEST(test_bdat_two_transactions_pipelined)
+{
+	static const step script[] = {
+	        S(GREET),
+	        C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 3 LAST\r\nabc"
+	          "MAIL FROM:<c@x>\r\nRCPT TO:<d@y>\r\nBDAT 2 LAST\r\nde"),
+	        S("250 Ok\r\n250 Ok\r\n250 Ok: queued as Q1\r\n250 Ok\r\n"
+	          "250 Ok\r\n250 Ok: queued as Q2\r\n"),
+	        END};
+	evlist e = {0};
+
+	exp_greeting(&e, GREET);
+	expect(&e, "state CONNECTED->GREETED cause=greeting");
+	exp_msg(&e, "BDAT", 1, "abc", 3, true, " from=<> rcpt=[] nofinal");
+	exp_cmd(&e, "MAIL", "FROM:<a@x>", NULL, "250 Ok\r\n");
+	expect(&e, "state GREETED->MAIL cause=MAIL");
+	exp_cmd(&e, "RCPT", "TO:<b@y>", " pipelined", "250 Ok\r\n");
+	expect(&e, "state MAIL->RCPT cause=RCPT");
+	exp_cmd(&e, "BDAT", "3 LAST", " pipelined", "250 Ok: queued as Q1\r\n");
+	exp_cmd(&e, "MAIL", "FROM:<c@x>", " pipelined", "250 Ok\r\n");
+	expect(&e, "state RCPT->MAIL cause=MAIL");
+	exp_cmd(&e, "RCPT", "TO:<d@y>", " pipelined", "250 Ok\r\n");
+	expect(&e, "state MAIL->RCPT cause=RCPT");
+	exp_cmd(&e, "BDAT", "2 LAST", " pipelined", "250 Ok: queued as Q2\r\n");
+	expect(&e, "state RCPT->DATA cause=BDAT");
+	exp_msg(&e, "BDAT", 2, "de", 2, true,
+	        " from=<c@x> rcpt=[d@y 250 acc] final=250 text=Ok: queued as "
+	        "Q2 accepted=1 queue=Q2");
+	expect(&e, "state DATA->GREETED cause=DATA");
+	expect(&e, "end reason=- state=GREETED");
+	check_script(smtp_opts(), script, &e, NULL);
+}
+END_TEST
+
+/* LMTP: the "." fell into a client hole; the per-recipient replies all
+ * belong to the message; HELO is not LMTP's greeting command. */
+START_TEST(test_lmtp_gap_and_helo)
+{
+	static const step script[] = {S("220 lmtp ready\r\n"),
+	                              C("HELO c\r\n"),
+	                              S("500 5.5.1 use LHLO\r\n"),
+	                              C("LHLO c\r\n"),
+	                              S("250 lmtp\r\n"),
+	                              C("MAIL FROM:<a@x>\r\n"),
+	                              S("250 Ok\r\n"),
+	                              C("RCPT TO:<b@y>\r\nRCPT TO:<c@y>\r\n"),
+	                              S("250 Ok\r\n250 Ok\r\n"),
+	                              C("DATA\r\n"),
+	                              S(R_354),
+	                              C("x\r\n"),
+	                              GC(3),
+	                              S("250 2.1.5 b Ok\r\n250 2.1.5 c Ok\r\n"),
+	                              END};
+	opts *o = smtp_opts();
+	evlist e = {0};
+
+	o->proto = MS_PROTO_LMTP;
+	expect(&e, "greeting 220 text=lmtp ready");
+	expect(&e, "state CONNECTED->GREETED cause=greeting");
+	expect(&e, "anomaly command_in_wrong_state C");
+	exp_cmd(&e, "HELO", "c", NULL, "500 5.5.1 use LHLO\r\n");
+	exp_cmd(&e, "LHLO", "c", NULL, "250 lmtp\r\n");
+	exp_cmd(&e, "MAIL", "FROM:<a@x>", NULL, "250 Ok\r\n");
+	expect(&e, "state GREETED->MAIL cause=MAIL");
+	exp_cmd(&e, "RCPT", "TO:<b@y>", NULL, "250 Ok\r\n");
+	expect(&e, "state MAIL->RCPT cause=RCPT");
+	exp_cmd(&e, "RCPT", "TO:<c@y>", " pipelined", "250 Ok\r\n");
+	exp_cmd(&e, "DATA", NULL, NULL, R_354);
+	expect(&e, "state RCPT->DATA cause=DATA");
+	expect(&e, "anomaly gap C");
+	exp_msg(&e, "DATA", 1, "x\r\n", 3, false,
+	        " missing=3 from=<a@x> rcpt=[b@y 250 acc dlv=250/2.1.5 ok "
+	        "text=b Ok, c@y 250 acc dlv=250/2.1.5 ok text=c Ok] final=250 "
+	        "enh=2.1.5 text=c Ok accepted=1");
+	expect(&e, "state DATA->GREETED cause=DATA");
+	expect(&e, "end reason=- state=GREETED");
+	check_script(o, script, &e, NULL);
+}
+END_TEST
+
 static Suite *smtp_suite(void)
 {
 	Suite *s = suite_create("smtp");
@@ -1806,6 +1890,8 @@ static Suite *smtp_suite(void)
 	tcase_add_test(tc, test_end_in_data);
 	tcase_add_test(tc, test_end_in_bdat);
 	tcase_add_test(tc, test_midstream);
+	tcase_add_test(tc, test_bdat_two_transactions_pipelined);
+	tcase_add_test(tc, test_lmtp_gap_and_helo);
 	suite_add_tcase(s, tc);
 	return s;
 }
