@@ -51,6 +51,7 @@ typedef enum smtp_verb {
 	V_AUTH,
 	V_UNKNOWN,
 	V_END_OF_DATA, /* internal: waits for the final reply to the data */
+	V_SUPERSEDED,  /* its message was reported without its verdict */
 } smtp_verb;
 
 static const char *const verb_names[] = {
@@ -77,6 +78,8 @@ typedef struct smtp_tx {
 	bool in_data; /* message bytes are flowing */
 	bool bdat;    /* the message comes in BDAT chunks */
 	bool bdat_failed;
+	bool bdat_last;  /* BDAT LAST was sent: its chunk ends the data */
+	bool data_ended; /* the "." line or all of the LAST chunk was seen */
 	uint32_t pending_finals; /* LMTP: per-recipient replies still due */
 	ms_str mail_from;
 	ms_smtp_params mail_params;
@@ -137,7 +140,9 @@ static bool word_is(ms_str w, const char *kw)
 static void params_parse(smtp_tx *tx, const char *p, size_t n,
                          ms_smtp_params *out)
 {
-	const char *end = p + n, *other = NULL, *other_end = NULL;
+	const char *end = p + n;
+	char other[MS_CMD_ARGS_MAX];
+	size_t other_len = 0;
 
 	memset(out, 0, sizeof(*out));
 	while (p < end) {
@@ -169,15 +174,20 @@ static void params_parse(smtp_tx *tx, const char *p, size_t n,
 		if (word_is(key, "SMTPUTF8"))
 			out->smtputf8 = found = true;
 		if (!found && key.len > 0) {
-			other = other ? other : p;
-			other_end = we;
+			/* only the unknown ones, not the known ones between
+			 * them */
+			if (other_len > 0 && other_len < sizeof(other))
+				other[other_len++] = ' ';
+			other_len += ms_copy_bounded(other + other_len,
+			                             sizeof(other) - other_len,
+			                             p, (size_t)(we - p));
 		}
 		p = we;
 		while (p < end && *p == ' ')
 			p++;
 	}
-	if (other)
-		out->other = tx_keep(tx, other, (size_t)(other_end - other));
+	if (other_len > 0)
+		out->other = tx_keep(tx, other, other_len);
 }
 
 /* "FROM:<path> params" / "TO:<path> params" (RFC 5321 §4.1.1.2-3). A
@@ -251,9 +261,13 @@ static ms_str verb_of(const ms_cmd *c)
 	return (ms_str){c->verb, c->verb_len};
 }
 
-static void tx_reset(smtp *m)
+/* The envelope only. A pipelining client may send MAIL, RCPT and BDAT
+ * with its chunk before any reply (RFC 2920 §3.1, RFC 3030 §4.2), so the
+ * message can already be streaming when MAIL's reply starts the
+ * envelope: that reply must not forget it. */
+static void envelope_reset(smtp *m)
 {
-	m->tx.active = m->tx.in_data = m->tx.bdat = m->tx.bdat_failed = false;
+	m->tx.active = m->tx.bdat_failed = false;
 	m->tx.pending_finals = 0;
 	m->tx.rcpt_count = m->tx.rcpt_accepted = m->tx.rcpt_dropped = 0;
 	m->tx.used = 0;
@@ -261,10 +275,47 @@ static void tx_reset(smtp *m)
 	memset(&m->tx.mail_params, 0, sizeof(m->tx.mail_params));
 }
 
-static void data_begin(ms_session *s, smtp *m, bool bdat)
+/* The whole transaction, message included (RSET, HELO, the verdict). */
+static void tx_reset(smtp *m)
 {
+	envelope_reset(m);
+	m->tx.in_data = m->tx.bdat = m->tx.bdat_last = false;
+	m->tx.data_ended = false;
+}
+
+static void emit_message(ms_session *s, smtp *m, const ms_reply_acc *r,
+                         const ms_cmd *c, ms_time ts, bool ended);
+static bool bdat_is_last(const ms_cmd *c);
+
+/* A new message's bytes arrive while the previous one, whose data has
+ * ended, still awaits its verdict: a capture of the client's side only,
+ * or a pipelined BDAT transaction after the data (RFC 2920 §3.1, RFC
+ * 3030 §4.2). The session has one message stage, so the previous message
+ * is reported now, without a verdict, rather than have both hashed as
+ * one; the command that would have carried its verdict keeps its reply
+ * to itself. */
+static void supersede_message(ms_session *s, smtp *m, ms_time ts)
+{
+	for (size_t i = 0; i < m->q.count; i++) {
+		ms_cmd *c = &m->q.ring[(m->q.head + i) % m->q.cap];
+		if (c->kind == V_END_OF_DATA ||
+		    (c->kind == V_BDAT && bdat_is_last(c))) {
+			c->kind = V_SUPERSEDED;
+			break;
+		}
+	}
+	emit_message(s, m, NULL, NULL, ts, true);
+	m->tx.in_data = m->tx.bdat = m->tx.bdat_last = false;
+	m->tx.data_ended = false;
+	m->tx.pending_finals = 0;
+}
+
+static void data_begin(ms_session *s, smtp *m, bool bdat, ms_time ts)
+{
+	if (m->tx.in_data && m->tx.data_ended)
+		supersede_message(s, m, ts);
 	if (m->tx.in_data)
-		return;
+		return; /* a further chunk, or the 354 after early content */
 	m->tx.in_data = true;
 	m->tx.bdat = bdat;
 	m->data_after_gap = false;
@@ -273,9 +324,11 @@ static void data_begin(ms_session *s, smtp *m, bool bdat)
 }
 
 /* The message event: the envelope, the bytes, and the verdict in r (NULL
- * when the final reply was not seen). */
+ * when the final reply was not seen). ended: the client finished sending
+ * it (the "." line, or all of the BDAT LAST chunk); when not, the message
+ * is incomplete even though no byte was lost in a gap. */
 static void emit_message(ms_session *s, smtp *m, const ms_reply_acc *r,
-                         const ms_cmd *c, ms_time ts)
+                         const ms_cmd *c, ms_time ts, bool ended)
 {
 	ms_event ev;
 	ms_ev_message *e = &ev.u.message;
@@ -288,6 +341,8 @@ static void emit_message(ms_session *s, smtp *m, const ms_reply_acc *r,
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "header_too_long",
 		                   "header block over %zu bytes",
 		                   s->cfg->max_header);
+	if (!ended)
+		e->complete = false;
 	e->has_envelope = true;
 	e->mail_from = m->tx.mail_from;
 	e->mail_params = m->tx.mail_params;
@@ -316,7 +371,8 @@ static ms_rcpt *lmtp_next_recipient(smtp *m)
 	return NULL;
 }
 
-static void data_final(ms_session *s, smtp *m, const ms_cmd *c,
+/* Returns false while LMTP replies are still due for the message. */
+static bool data_final(ms_session *s, smtp *m, const ms_cmd *c,
                        const ms_reply_acc *r, ms_time ts)
 {
 	if (m->lmtp && m->tx.pending_finals > 0) {
@@ -332,11 +388,50 @@ static void data_final(ms_session *s, smtp *m, const ms_cmd *c,
 			        tx_keep(&m->tx, r->text, r->text_len);
 		}
 		if (m->tx.pending_finals > 0)
-			return;
+			return false;
 	}
-	emit_message(s, m, r, c, ts);
+	emit_message(s, m, r, c, ts, true);
 	tx_reset(m);
 	set_state(s, m, SMTP_GREETED, ts, MS_STR_LIT("DATA"));
+	return true;
+}
+
+static bool bdat_is_last(const ms_cmd *c)
+{
+	return c->args_len > 5 &&
+	       strncasecmp(c->args + c->args_len - 5, " LAST", 5) == 0;
+}
+
+/* Lines after the data the server expects per recipient (RFC 2033 §4.2). */
+static void lmtp_expect_finals(smtp *m)
+{
+	if (m->lmtp && m->tx.rcpt_accepted > 0)
+		m->tx.pending_finals = (uint32_t)m->tx.rcpt_accepted;
+}
+
+/* Commands whose replies will never be seen (lost in a server gap, or
+ * the session is over) end unanswered. A message whose data had ended is
+ * reported now, without a verdict: the next reply on the wire answers a
+ * later command and must not be taken for it. */
+static void drain(ms_session *s, smtp *m, ms_time ts, bool at_end)
+{
+	while (m->q.count > 0) {
+		ms_cmd *c = ms_cmdq_head(&m->q);
+		bool last = c->kind == V_BDAT && bdat_is_last(c);
+
+		ms_session_command(s, c, NULL, ts);
+		if (m->tx.in_data &&
+		    (c->kind == V_END_OF_DATA ||
+		     (last && (at_end || m->bdat_left == 0)))) {
+			emit_message(s, m, NULL, c, ts,
+			             !last || m->bdat_left == 0);
+			tx_reset(m);
+			if (!at_end && m->state == SMTP_DATA)
+				set_state(s, m, SMTP_GREETED, ts,
+				          MS_STR_LIT("DATA"));
+		}
+		ms_cmdq_pop(&m->q);
+	}
 }
 
 /* ---- replies --------------------------------------------------------- */
@@ -408,7 +503,7 @@ static void reply_effects(ms_session *s, smtp *m, const ms_cmd *c,
 		break;
 	case V_MAIL:
 		if (ok) {
-			tx_reset(m);
+			envelope_reset(m);
 			m->tx.active =
 			        path_parse(&m->tx, c, "FROM:", &m->tx.mail_from,
 			                   &m->tx.mail_params);
@@ -420,7 +515,7 @@ static void reply_effects(ms_session *s, smtp *m, const ms_cmd *c,
 		break;
 	case V_DATA:
 		if (r->code == 354) {
-			data_begin(s, m, false);
+			data_begin(s, m, false, ts);
 			if (m->mode == C_DATA_WAIT)
 				m->mode = C_DATA;
 			set_state(s, m, SMTP_DATA, ts, verb_of(c));
@@ -433,8 +528,7 @@ static void reply_effects(ms_session *s, smtp *m, const ms_cmd *c,
 			m->tx.bdat_failed = true;
 		else
 			set_state(s, m, SMTP_DATA, ts, verb_of(c));
-		if (c->args_len > 5 &&
-		    strncasecmp(c->args + c->args_len - 5, " LAST", 5) == 0)
+		if (bdat_is_last(c))
 			data_final(s, m, c, r, ts);
 		break;
 	case V_QUIT:
@@ -477,9 +571,15 @@ static void reply_complete(ms_session *s, smtp *m, ms_time ts)
 		return;
 	}
 	if (!c && m->mode == C_DATA && m->data_after_gap) {
-		/* the end of the data was lost: this reply is its verdict */
+		/* the end of the data was lost: this reply is its verdict
+		 * (or, in LMTP, the first of them) */
 		m->mode = C_COMMAND;
+		lmtp_expect_finals(m);
 		c = ms_cmdq_push_internal(s, &m->q, V_END_OF_DATA, ts);
+		/* The client waited for the verdict (RFC 5321 §4.1.1.4),
+		 * so its next bytes begin a command line. */
+		ms_lines_reset(&m->lines[MS_DIR_TO_SERVER]);
+		m->skip_partial[MS_DIR_TO_SERVER] = false;
 	}
 	if (!c) {
 		/* 421 may come at any time (RFC 5321 §3.8): the server is
@@ -496,7 +596,8 @@ static void reply_complete(ms_session *s, smtp *m, ms_time ts)
 	if (c->kind == V_AUTH && m->reply.code == 334)
 		return; /* a SASL challenge: the exchange goes on */
 	if (c->kind == V_END_OF_DATA) {
-		data_final(s, m, c, &m->reply, ts);
+		if (!data_final(s, m, c, &m->reply, ts))
+			return; /* LMTP: the next reply is still its own */
 	} else {
 		ms_session_command(s, c, &m->reply, ts);
 		reply_effects(s, m, c, &m->reply, ts);
@@ -591,7 +692,9 @@ static void bdat_command(ms_session *s, smtp *m, const ms_cmd *c, ms_time ts)
 		                   "BDAT without a chunk size");
 		return;
 	}
-	data_begin(s, m, true);
+	data_begin(s, m, true, ts);
+	m->tx.bdat_last = bdat_is_last(c);
+	m->tx.data_ended = m->tx.bdat_last && n == 0;
 	m->bdat_left = n;
 	m->mode = n > 0 ? C_BDAT : C_COMMAND;
 }
@@ -599,6 +702,13 @@ static void bdat_command(ms_session *s, smtp *m, const ms_cmd *c, ms_time ts)
 static void client_command(ms_session *s, smtp *m, const ms_line *l, ms_time ts)
 {
 	ms_cmd *c = ms_cmdq_push_line(s, &m->q, l->p, l->len, ts);
+
+	/* After a server gap nothing waits for a reply, and the server has
+	 * sent nothing since: its next bytes answer this command, so they
+	 * begin a reply line rather than end a cut one. */
+	if (m->q.count == 1 && m->skip_partial[MS_DIR_TO_CLIENT] &&
+	    ms_lines_pending(&m->lines[MS_DIR_TO_CLIENT]) == 0)
+		m->skip_partial[MS_DIR_TO_CLIENT] = false;
 
 	c->kind = verb_lookup(c);
 	if (c->kind == V_AUTH)
@@ -648,8 +758,8 @@ static void client_content(ms_session *s, smtp *m, const ms_line *l,
 		ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_MESSAGE_END,
 		                l->p, l->len, MS_NO_REDACT, l->bare_lf);
 		m->mode = C_COMMAND;
-		if (m->lmtp && m->tx.rcpt_accepted > 0)
-			m->tx.pending_finals = (uint32_t)m->tx.rcpt_accepted;
+		m->tx.data_ended = true;
+		lmtp_expect_finals(m);
 		ms_cmdq_push_internal(s, &m->q, V_END_OF_DATA, ts);
 		return;
 	}
@@ -677,7 +787,7 @@ static void client_line(ms_session *s, smtp *m, const ms_line *l,
 	if (m->mode == C_DATA_WAIT) {
 		/* Content before the 354 was seen: a client that did not
 		 * wait, or a capture of the client's side only. */
-		data_begin(s, m, false);
+		data_begin(s, m, false, ts);
 		m->mode = C_DATA;
 	}
 	if (m->mode == C_DATA) {
@@ -685,10 +795,15 @@ static void client_line(ms_session *s, smtp *m, const ms_line *l,
 		return;
 	}
 	if (l->too_long) {
-		if (line_start)
-			ms_session_anomaly(
-			        s, ts, MS_DIR_TO_SERVER, "line_too_long",
-			        "more than %zu bytes", s->cfg->max_line);
+		if (!line_start)
+			return;
+		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "line_too_long",
+		                   "more than %zu bytes", s->cfg->max_line);
+		/* The server answers the line all the same (500, RFC 5321
+		 * §4.2.2, §4.5.3.1.4): its first piece stands for the
+		 * command, so the replies stay paired with their commands. */
+		if (m->mode == C_COMMAND)
+			client_command(s, m, l, ts);
 		return;
 	}
 	if (l->bare_lf)
@@ -707,8 +822,10 @@ static size_t client_chunk(ms_session *s, smtp *m, const uint8_t *p, size_t n)
 
 	ms_message_data(&s->msg, p, take);
 	m->bdat_left -= take;
-	if (m->bdat_left == 0)
+	if (m->bdat_left == 0) {
 		m->mode = C_COMMAND;
+		m->tx.data_ended = m->tx.bdat_last;
+	}
 	return take;
 }
 
@@ -798,10 +915,22 @@ static void smtp_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 		uint64_t in_chunk = n < m->bdat_left ? n : m->bdat_left;
 		ms_message_gap(&s->msg, in_chunk);
 		m->bdat_left -= in_chunk;
-		if (m->bdat_left == 0)
+		if (m->bdat_left == 0) {
 			m->mode = C_COMMAND;
+			m->tx.data_ended = m->tx.bdat_last;
+		}
 		if (in_chunk == n)
 			return;
+	}
+	if (dir == MS_DIR_TO_SERVER && m->mode == C_DATA &&
+	    ms_lines_pending(&m->lines[dir]) > 0) {
+		/* The start of a line held before the hole was seen: it is
+		 * content (size counts the bytes seen), not lost. */
+		const ms_lines *lf = &m->lines[dir];
+		size_t stuffed = !lf->continuing && !m->skip_partial[dir] &&
+		                 lf->buf[0] == '.';
+		ms_message_data(&s->msg, (const uint8_t *)lf->buf + stuffed,
+		                lf->len - stuffed);
 	}
 	ms_lines_reset(&m->lines[dir]);
 	m->skip_partial[dir] = true;
@@ -812,10 +941,7 @@ static void smtp_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 		}
 		return;
 	}
-	while (m->q.count > 0 && ms_cmdq_head(&m->q)->kind != V_END_OF_DATA) {
-		ms_session_command(s, ms_cmdq_head(&m->q), NULL, ts);
-		ms_cmdq_pop(&m->q);
-	}
+	drain(s, m, ts, false);
 	ms_reply_reset(&m->reply);
 }
 
@@ -824,20 +950,13 @@ static void smtp_end(ms_session *s, void *st, ms_ev_session_end *end,
 {
 	smtp *m = st;
 
-	while (m->q.count > 0) {
-		ms_cmd *c = ms_cmdq_head(&m->q);
-		if (c->kind == V_END_OF_DATA && m->tx.in_data) {
-			emit_message(s, m, NULL, c, ts);
-			tx_reset(m);
-		} else {
-			ms_session_command(s, c, NULL, ts);
-		}
-		ms_cmdq_pop(&m->q);
-	}
+	drain(s, m, ts, true);
 	if (m->tx.in_data) {
-		/* the data never ended: what was seen is the message */
-		ms_message_gap(&s->msg, 0);
-		emit_message(s, m, NULL, NULL, ts);
+		/* The data never ended: what was seen is reported, as
+		 * incomplete, unless it was the whole BDAT LAST chunk. */
+		emit_message(s, m, NULL, NULL, ts,
+		             m->tx.bdat && m->tx.bdat_last &&
+		                     m->bdat_left == 0);
 	}
 	end->state = state_names[m->state];
 }
