@@ -33,6 +33,9 @@ typedef struct ms_cmd {
 	 * pipelined command's state is the one the replies before it
 	 * leave (POP3 RFC 2449 §6.6). */
 	bool check_state;
+	/* For the dissector: what the command refers to (SMTP: the
+	 * transaction slot and the recipient's index in it). */
+	uint32_t aux;
 } ms_cmd;
 
 typedef struct ms_cmdq {

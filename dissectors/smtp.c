@@ -68,13 +68,19 @@ typedef enum client_mode {
 	C_SASL,      /* responses of an AUTH exchange (RFC 4954 §4) */
 } client_mode;
 
-#define MAX_RCPT 256
-#define TX_BYTES 16384
-#define SASL_MAX 4
+#define MAX_RCPT     256
+#define TX_BYTES     16384
+#define SASL_MAX     4
+#define NO_RCPT      0xffffu
+#define TX(m)        (&(m)->tx[(m)->cur])
+#define SLOT_OF(aux) ((aux) >> 16 & 1)
+#define RCPT_OF(aux) ((aux)&0xffffu)
 
-/* One mail transaction: RFC 5321 §3.3. */
+/* One mail transaction: RFC 5321 §3.3. Its envelope is taken from the
+ * client's MAIL and RCPT commands as they are sent and confirmed by the
+ * replies, so that a pipelining client (RFC 2920) and a capture of the
+ * client's side only are both read right. */
 typedef struct smtp_tx {
-	bool active;  /* MAIL was accepted */
 	bool in_data; /* message bytes are flowing */
 	bool bdat;    /* the message comes in BDAT chunks */
 	bool bdat_failed;
@@ -104,7 +110,12 @@ typedef struct smtp {
 	bool bare_lf_flagged;
 	char sasl[SASL_MAX][MS_CMD_ARGS_MAX];
 	size_t sasl_len[SASL_MAX], sasl_count;
-	smtp_tx tx;
+	/* Two transactions: the one the client's commands are building
+	 * (tx[cur]), and the previous one while its data awaits the verdict,
+	 * since a client may pipeline the next MAIL after the data (RFC 2920
+	 * §3.1). A command names its transaction's slot in aux. */
+	smtp_tx tx[2];
+	unsigned cur;
 	/* reset for each reply */
 	ms_reply_acc reply;
 } smtp;
@@ -222,9 +233,9 @@ static bool path_parse(smtp_tx *tx, const ms_cmd *c, const char *kw,
 
 /* The queue id in a final 250: "queued as X" (Postfix), "id=X" (Exim),
  * "X Message accepted for delivery" (Sendmail). */
-static ms_str queue_id_of(const ms_reply_acc *r)
+static ms_str queue_id_in(const char *t, size_t n)
 {
-	const char *t = r->text, *end = r->text + r->text_len, *p;
+	const char *end = t + n, *p;
 	static const char *const marks[] = {"queued as ", "id="};
 
 	for (size_t i = 0; i < 2; i++) {
@@ -238,11 +249,23 @@ static ms_str queue_id_of(const ms_reply_acc *r)
 					return (ms_str){q, (size_t)(qe - q)};
 			}
 	}
-	p = memchr(t, ' ', r->text_len);
+	p = memchr(t, ' ', n);
 	if (p && (size_t)(end - p) > 29 &&
 	    strncasecmp(p, " Message accepted for delivery", 30) == 0)
 		return (ms_str){t, (size_t)(p - t)};
 	return MS_STR_NULL;
+}
+
+/* The queue id in a final 250, on any of its lines (Exim answers BDAT
+ * LAST with the chunk's size first): "queued as X" (Postfix), "id=X"
+ * (Exim), "X Message accepted for delivery" (Sendmail). */
+static ms_str queue_id_of(const ms_reply_acc *r)
+{
+	ms_str id = queue_id_in(r->text, r->text_len);
+
+	for (size_t i = r->nlines; !id.p && i-- > 0;)
+		id = queue_id_in(r->lines[i].p, r->lines[i].len);
+	return id;
 }
 
 /* ---- the transaction ------------------------------------------------ */
@@ -261,63 +284,67 @@ static ms_str verb_of(const ms_cmd *c)
 	return (ms_str){c->verb, c->verb_len};
 }
 
-/* The envelope only. A pipelining client may send MAIL, RCPT and BDAT
- * with its chunk before any reply (RFC 2920 §3.1, RFC 3030 §4.2), so the
- * message can already be streaming when MAIL's reply starts the
- * envelope: that reply must not forget it. */
-static void envelope_reset(smtp *m)
+static void tx_reset(smtp_tx *t)
 {
-	m->tx.active = m->tx.bdat_failed = false;
-	m->tx.pending_finals = 0;
-	m->tx.rcpt_count = m->tx.rcpt_accepted = m->tx.rcpt_dropped = 0;
-	m->tx.used = 0;
-	m->tx.mail_from = MS_STR_NULL;
-	memset(&m->tx.mail_params, 0, sizeof(m->tx.mail_params));
+	t->in_data = t->bdat = t->bdat_last = t->data_ended = false;
+	t->bdat_failed = false;
+	t->pending_finals = 0;
+	t->rcpt_count = t->rcpt_accepted = t->rcpt_dropped = 0;
+	t->used = 0;
+	t->mail_from = MS_STR_NULL;
+	memset(&t->mail_params, 0, sizeof(t->mail_params));
 }
 
-/* The whole transaction, message included (RSET, HELO, the verdict). */
-static void tx_reset(smtp *m)
+static bool awaits_verdict(const smtp_tx *t)
 {
-	envelope_reset(m);
-	m->tx.in_data = m->tx.bdat = m->tx.bdat_last = false;
-	m->tx.data_ended = false;
+	return t->in_data && t->data_ended;
 }
 
-static void emit_message(ms_session *s, smtp *m, const ms_reply_acc *r,
+static void emit_message(ms_session *s, smtp_tx *t, const ms_reply_acc *r,
                          const ms_cmd *c, ms_time ts, bool ended);
-static bool bdat_is_last(const ms_cmd *c);
 
-/* A new message's bytes arrive while the previous one, whose data has
- * ended, still awaits its verdict: a capture of the client's side only,
- * or a pipelined BDAT transaction after the data (RFC 2920 §3.1, RFC
- * 3030 §4.2). The session has one message stage, so the previous message
- * is reported now, without a verdict, rather than have both hashed as
- * one; the command that would have carried its verdict keeps its reply
- * to itself. */
-static void supersede_message(ms_session *s, smtp *m, ms_time ts)
+/* A new message's bytes arrive while another one's data has ended and
+ * its verdict is still due: a capture of the client's side only, or a
+ * pipelined BDAT transaction (RFC 3030 §4.2). The session hashes one
+ * message at a time, so the earlier one is reported now, without a
+ * verdict, rather than have both hashed as one; the command that would
+ * have carried its verdict gets its reply as a plain command. */
+static void supersede(ms_session *s, smtp *m, unsigned slot, ms_time ts)
 {
+	smtp_tx *t = &m->tx[slot];
+
 	for (size_t i = 0; i < m->q.count; i++) {
 		ms_cmd *c = &m->q.ring[(m->q.head + i) % m->q.cap];
-		if (c->kind == V_END_OF_DATA ||
-		    (c->kind == V_BDAT && bdat_is_last(c))) {
+		if ((c->kind == V_END_OF_DATA || c->kind == V_BDAT) &&
+		    SLOT_OF(c->aux) == slot) {
 			c->kind = V_SUPERSEDED;
 			break;
 		}
 	}
-	emit_message(s, m, NULL, NULL, ts, true);
-	m->tx.in_data = m->tx.bdat = m->tx.bdat_last = false;
-	m->tx.data_ended = false;
-	m->tx.pending_finals = 0;
+	emit_message(s, t, NULL, NULL, ts, true);
+	tx_reset(t);
 }
 
-static void data_begin(ms_session *s, smtp *m, bool bdat, ms_time ts)
+/* The data of tx[cur] ended: its verdict is awaited in its slot, and
+ * the client's next commands build a transaction in the other one. */
+static void next_slot(ms_session *s, smtp *m, ms_time ts)
 {
-	if (m->tx.in_data && m->tx.data_ended)
-		supersede_message(s, m, ts);
-	if (m->tx.in_data)
+	m->cur ^= 1;
+	if (awaits_verdict(TX(m)))
+		supersede(s, m, m->cur, ts);
+	tx_reset(TX(m));
+}
+
+static void data_begin(ms_session *s, smtp *m, bool bdat)
+{
+	smtp_tx *t = TX(m);
+
+	if (awaits_verdict(&m->tx[m->cur ^ 1]))
+		supersede(s, m, m->cur ^ 1, s->last);
+	if (t->in_data)
 		return; /* a further chunk, or the 354 after early content */
-	m->tx.in_data = true;
-	m->tx.bdat = bdat;
+	t->in_data = true;
+	t->bdat = bdat;
 	m->data_after_gap = false;
 	m->bare_lf_flagged = false;
 	ms_message_begin(&s->msg);
@@ -327,7 +354,7 @@ static void data_begin(ms_session *s, smtp *m, bool bdat, ms_time ts)
  * when the final reply was not seen). ended: the client finished sending
  * it (the "." line, or all of the BDAT LAST chunk); when not, the message
  * is incomplete even though no byte was lost in a gap. */
-static void emit_message(ms_session *s, smtp *m, const ms_reply_acc *r,
+static void emit_message(ms_session *s, smtp_tx *t, const ms_reply_acc *r,
                          const ms_cmd *c, ms_time ts, bool ended)
 {
 	ms_event ev;
@@ -335,7 +362,7 @@ static void emit_message(ms_session *s, smtp *m, const ms_reply_acc *r,
 
 	memset(&ev, 0, sizeof(ev));
 	e->direction = MS_DIR_TO_SERVER;
-	e->via = m->tx.bdat ? "BDAT" : "DATA";
+	e->via = t->bdat ? "BDAT" : "DATA";
 	e->index = (uint32_t)++s->messages;
 	if (ms_message_end(&s->msg, e))
 		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "header_too_long",
@@ -344,54 +371,57 @@ static void emit_message(ms_session *s, smtp *m, const ms_reply_acc *r,
 	if (!ended)
 		e->complete = false;
 	e->has_envelope = true;
-	e->mail_from = m->tx.mail_from;
-	e->mail_params = m->tx.mail_params;
-	e->rcpt = m->tx.rcpt;
-	e->rcpt_count = m->tx.rcpt_count;
+	e->mail_from = t->mail_from;
+	e->mail_params = t->mail_params;
+	e->rcpt = t->rcpt;
+	e->rcpt_count = t->rcpt_count;
 	if (r) {
 		e->has_final = true;
 		e->accepted =
-		        r->code >= 200 && r->code < 300 && !m->tx.bdat_failed;
+		        r->code >= 200 && r->code < 300 && !t->bdat_failed;
 		ms_reply_fill(r, &e->final, c->ts, ts);
 		e->queue_id = queue_id_of(r);
 	}
 	ms_session_emit(s, &ev, MS_EV_MESSAGE, ts);
-	m->tx.in_data = false;
+	t->in_data = false;
 }
 
 /* LMTP answers the data once per accepted recipient, in RCPT order
  * (RFC 2033 §4.2); the last answer completes the message. */
-static ms_rcpt *lmtp_next_recipient(smtp *m)
+static ms_rcpt *lmtp_next_recipient(smtp_tx *t)
 {
-	size_t seen = m->tx.rcpt_accepted - m->tx.pending_finals;
+	size_t seen = t->rcpt_accepted - t->pending_finals;
 
-	for (size_t i = 0, n = 0; i < m->tx.rcpt_count; i++)
-		if (m->tx.rcpt[i].accepted && n++ == seen)
-			return &m->tx.rcpt[i];
+	for (size_t i = 0, n = 0; i < t->rcpt_count; i++)
+		if (t->rcpt[i].accepted && n++ == seen)
+			return &t->rcpt[i];
 	return NULL;
 }
 
-/* Returns false while LMTP replies are still due for the message. */
+/* The verdict on the data of the transaction in c's slot. Returns false
+ * while LMTP replies are still due for the message. */
 static bool data_final(ms_session *s, smtp *m, const ms_cmd *c,
                        const ms_reply_acc *r, ms_time ts)
 {
-	if (m->lmtp && m->tx.pending_finals > 0) {
-		ms_rcpt *rc = lmtp_next_recipient(m);
-		m->tx.pending_finals--;
+	smtp_tx *t = &m->tx[SLOT_OF(c->aux)];
+
+	if (m->lmtp && t->pending_finals > 0) {
+		ms_rcpt *rc = lmtp_next_recipient(t);
+		t->pending_finals--;
 		if (rc) {
 			rc->has_delivery = true;
 			rc->delivered = r->code >= 200 && r->code < 300;
 			rc->delivery_code = r->code;
 			rc->delivery_enhanced =
-			        tx_keep(&m->tx, r->enhanced, r->enhanced_len);
-			rc->delivery_text =
-			        tx_keep(&m->tx, r->text, r->text_len);
+			        tx_keep(t, r->enhanced, r->enhanced_len);
+			rc->delivery_text = tx_keep(t, r->text, r->text_len);
 		}
-		if (m->tx.pending_finals > 0)
+		if (t->pending_finals > 0)
 			return false;
 	}
-	emit_message(s, m, r, c, ts, true);
-	tx_reset(m);
+	if (t->in_data)
+		emit_message(s, t, r, c, ts, t->data_ended);
+	tx_reset(t);
 	set_state(s, m, SMTP_GREETED, ts, MS_STR_LIT("DATA"));
 	return true;
 }
@@ -402,11 +432,15 @@ static bool bdat_is_last(const ms_cmd *c)
 	       strncasecmp(c->args + c->args_len - 5, " LAST", 5) == 0;
 }
 
-/* Lines after the data the server expects per recipient (RFC 2033 §4.2). */
-static void lmtp_expect_finals(smtp *m)
+/* The client sent all of the data of tx[cur]. */
+static void data_ended(ms_session *s, smtp *m, ms_time ts)
 {
-	if (m->lmtp && m->tx.rcpt_accepted > 0)
-		m->tx.pending_finals = (uint32_t)m->tx.rcpt_accepted;
+	smtp_tx *t = TX(m);
+
+	t->data_ended = true;
+	if (m->lmtp && t->rcpt_accepted > 0) /* RFC 2033 §4.2 */
+		t->pending_finals = (uint32_t)t->rcpt_accepted;
+	next_slot(s, m, ts);
 }
 
 /* Commands whose replies will never be seen (lost in a server gap, or
@@ -417,15 +451,14 @@ static void drain(ms_session *s, smtp *m, ms_time ts, bool at_end)
 {
 	while (m->q.count > 0) {
 		ms_cmd *c = ms_cmdq_head(&m->q);
-		bool last = c->kind == V_BDAT && bdat_is_last(c);
+		smtp_tx *t = &m->tx[SLOT_OF(c->aux)];
+		bool verdict = c->kind == V_END_OF_DATA ||
+		               (c->kind == V_BDAT && bdat_is_last(c));
 
 		ms_session_command(s, c, NULL, ts);
-		if (m->tx.in_data &&
-		    (c->kind == V_END_OF_DATA ||
-		     (last && (at_end || m->bdat_left == 0)))) {
-			emit_message(s, m, NULL, c, ts,
-			             !last || m->bdat_left == 0);
-			tx_reset(m);
+		if (verdict && t->in_data && (t->data_ended || at_end)) {
+			emit_message(s, t, NULL, c, ts, t->data_ended);
+			tx_reset(t);
 			if (!at_end && m->state == SMTP_DATA)
 				set_state(s, m, SMTP_GREETED, ts,
 				          MS_STR_LIT("DATA"));
@@ -434,34 +467,56 @@ static void drain(ms_session *s, smtp *m, ms_time ts, bool at_end)
 	}
 }
 
-/* ---- replies --------------------------------------------------------- */
+/* ---- the envelope, from the commands -------------------------------- */
 
-static void rcpt_reply(ms_session *s, smtp *m, const ms_cmd *c,
-                       const ms_reply_acc *r, ms_time ts)
+static void mail_command(smtp *m, ms_cmd *c)
 {
+	smtp_tx *t = TX(m);
+
+	tx_reset(t);
+	c->aux = m->cur << 16;
+	path_parse(t, c, "FROM:", &t->mail_from, &t->mail_params);
+}
+
+static void rcpt_command(ms_session *s, smtp *m, ms_cmd *c, ms_time ts)
+{
+	smtp_tx *t = TX(m);
 	ms_rcpt *rc;
 
-	if (m->tx.rcpt_count == MAX_RCPT) {
-		if (m->tx.rcpt_dropped++ == 0)
+	c->aux = m->cur << 16 | NO_RCPT;
+	if (t->rcpt_count == MAX_RCPT) {
+		if (t->rcpt_dropped++ == 0)
 			ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
 			                   "limit_recipients",
 			                   "more than %d recipients", MAX_RCPT);
 		return;
 	}
-	rc = &m->tx.rcpt[m->tx.rcpt_count];
+	rc = &t->rcpt[t->rcpt_count];
 	memset(rc, 0, sizeof(*rc));
-	if (!path_parse(&m->tx, c, "TO:", &rc->addr, &rc->params))
+	if (!path_parse(t, c, "TO:", &rc->addr, &rc->params))
 		return;
-	m->tx.rcpt_count++;
+	c->aux = m->cur << 16 | (uint32_t)t->rcpt_count++;
+}
+
+/* The reply confirms or refuses what the RCPT asked for. */
+static void rcpt_reply(ms_session *s, smtp *m, const ms_cmd *c,
+                       const ms_reply_acc *r, ms_time ts)
+{
+	smtp_tx *t = &m->tx[SLOT_OF(c->aux)];
+	bool ok = r->code >= 200 && r->code < 300;
+	ms_rcpt *rc;
+
+	if (ok)
+		set_state(s, m, SMTP_RCPT, ts, verb_of(c));
+	if (RCPT_OF(c->aux) >= t->rcpt_count)
+		return; /* not listed (a limit), or reported already */
+	rc = &t->rcpt[RCPT_OF(c->aux)];
 	rc->answered = true;
 	rc->code = r->code;
-	rc->accepted = r->code >= 200 && r->code < 300;
-	rc->enhanced = tx_keep(&m->tx, r->enhanced, r->enhanced_len);
-	rc->text = tx_keep(&m->tx, r->text, r->text_len);
-	if (rc->accepted) {
-		m->tx.rcpt_accepted++;
-		set_state(s, m, SMTP_RCPT, ts, verb_of(c));
-	}
+	rc->accepted = ok;
+	rc->enhanced = tx_keep(t, r->enhanced, r->enhanced_len);
+	rc->text = tx_keep(t, r->text, r->text_len);
+	t->rcpt_accepted += ok;
 }
 
 static void emit_auth(ms_session *s, smtp *m, const ms_cmd *c, bool ok,
@@ -495,27 +550,22 @@ static void reply_effects(ms_session *s, smtp *m, const ms_cmd *c,
 	case V_HELO:
 	case V_EHLO:
 	case V_LHLO:
-	case V_RSET: /* both abort a transaction (§4.1.4, §4.1.1.5) */
-		if (ok) {
-			tx_reset(m);
+	case V_RSET: /* the transaction was reset when they were sent */
+		if (ok)
 			set_state(s, m, SMTP_GREETED, ts, verb_of(c));
-		}
 		break;
 	case V_MAIL:
-		if (ok) {
-			envelope_reset(m);
-			m->tx.active =
-			        path_parse(&m->tx, c, "FROM:", &m->tx.mail_from,
-			                   &m->tx.mail_params);
+		if (ok)
 			set_state(s, m, SMTP_MAIL, ts, verb_of(c));
-		}
+		else /* refused: there is no transaction (§4.1.1.2) */
+			tx_reset(&m->tx[SLOT_OF(c->aux)]);
 		break;
 	case V_RCPT:
 		rcpt_reply(s, m, c, r, ts);
 		break;
 	case V_DATA:
 		if (r->code == 354) {
-			data_begin(s, m, false, ts);
+			data_begin(s, m, false);
 			if (m->mode == C_DATA_WAIT)
 				m->mode = C_DATA;
 			set_state(s, m, SMTP_DATA, ts, verb_of(c));
@@ -525,7 +575,7 @@ static void reply_effects(ms_session *s, smtp *m, const ms_cmd *c,
 		break;
 	case V_BDAT:
 		if (!ok)
-			m->tx.bdat_failed = true;
+			m->tx[SLOT_OF(c->aux)].bdat_failed = true;
 		else
 			set_state(s, m, SMTP_DATA, ts, verb_of(c));
 		if (bdat_is_last(c))
@@ -574,8 +624,9 @@ static void reply_complete(ms_session *s, smtp *m, ms_time ts)
 		/* the end of the data was lost: this reply is its verdict
 		 * (or, in LMTP, the first of them) */
 		m->mode = C_COMMAND;
-		lmtp_expect_finals(m);
 		c = ms_cmdq_push_internal(s, &m->q, V_END_OF_DATA, ts);
+		c->aux = m->cur << 16;
+		data_ended(s, m, ts);
 		/* The client waited for the verdict (RFC 5321 §4.1.1.4),
 		 * so its next bytes begin a command line. */
 		ms_lines_reset(&m->lines[MS_DIR_TO_SERVER]);
@@ -680,7 +731,7 @@ static void auth_command(smtp *m, ms_cmd *c)
 }
 
 /* "BDAT" SP chunk-size [SP "LAST"] (RFC 3030 §2). */
-static void bdat_command(ms_session *s, smtp *m, const ms_cmd *c, ms_time ts)
+static void bdat_command(ms_session *s, smtp *m, ms_cmd *c, ms_time ts)
 {
 	uint64_t n = 0;
 	size_t i = 0;
@@ -692,11 +743,13 @@ static void bdat_command(ms_session *s, smtp *m, const ms_cmd *c, ms_time ts)
 		                   "BDAT without a chunk size");
 		return;
 	}
-	data_begin(s, m, true, ts);
-	m->tx.bdat_last = bdat_is_last(c);
-	m->tx.data_ended = m->tx.bdat_last && n == 0;
+	data_begin(s, m, true);
+	c->aux = m->cur << 16;
+	TX(m)->bdat_last = bdat_is_last(c);
 	m->bdat_left = n;
 	m->mode = n > 0 ? C_BDAT : C_COMMAND;
+	if (n == 0 && TX(m)->bdat_last)
+		data_ended(s, m, ts);
 }
 
 static void client_command(ms_session *s, smtp *m, const ms_line *l, ms_time ts)
@@ -729,8 +782,19 @@ static void client_command(ms_session *s, smtp *m, const ms_line *l, ms_time ts)
 	case V_BDAT:
 		bdat_command(s, m, c, ts);
 		break;
+	case V_MAIL:
+		mail_command(m, c);
+		break;
+	case V_RCPT:
+		rcpt_command(s, m, c, ts);
+		break;
+	case V_RSET: /* RFC 5321 §4.1.1.5 */
+	case V_LHLO:
+		tx_reset(TX(m));
+		break;
 	case V_HELO:
-	case V_EHLO:
+	case V_EHLO: /* both reset the transaction (§4.1.4) */
+		tx_reset(TX(m));
 		if (m->lmtp)
 			ms_session_anomaly(s, ts, MS_DIR_TO_SERVER,
 			                   "command_in_wrong_state",
@@ -758,9 +822,9 @@ static void client_content(ms_session *s, smtp *m, const ms_line *l,
 		ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_MESSAGE_END,
 		                l->p, l->len, MS_NO_REDACT, l->bare_lf);
 		m->mode = C_COMMAND;
-		m->tx.data_ended = true;
-		lmtp_expect_finals(m);
-		ms_cmdq_push_internal(s, &m->q, V_END_OF_DATA, ts);
+		ms_cmdq_push_internal(s, &m->q, V_END_OF_DATA, ts)->aux = m->cur
+		                                                          << 16;
+		data_ended(s, m, ts);
 		return;
 	}
 	ms_message_data(&s->msg, (const uint8_t *)l->raw + stuffed,
@@ -787,7 +851,7 @@ static void client_line(ms_session *s, smtp *m, const ms_line *l,
 	if (m->mode == C_DATA_WAIT) {
 		/* Content before the 354 was seen: a client that did not
 		 * wait, or a capture of the client's side only. */
-		data_begin(s, m, false, ts);
+		data_begin(s, m, false);
 		m->mode = C_DATA;
 	}
 	if (m->mode == C_DATA) {
@@ -815,18 +879,48 @@ static void client_line(ms_session *s, smtp *m, const ms_line *l,
 		client_command(s, m, l, ts);
 }
 
+/* n more bytes of the BDAT chunk went by (seen or lost). */
+static void chunk_advance(ms_session *s, smtp *m, uint64_t n, ms_time ts)
+{
+	m->bdat_left -= n;
+	if (m->bdat_left > 0)
+		return;
+	m->mode = C_COMMAND;
+	if (TX(m)->bdat_last)
+		data_ended(s, m, ts);
+}
+
 /* A BDAT chunk's bytes are counted, never scanned (RFC 3030 §2). */
-static size_t client_chunk(ms_session *s, smtp *m, const uint8_t *p, size_t n)
+static size_t client_chunk(ms_session *s, smtp *m, const uint8_t *p, size_t n,
+                           ms_time ts)
 {
 	size_t take = n < m->bdat_left ? n : (size_t)m->bdat_left;
 
 	ms_message_data(&s->msg, p, take);
-	m->bdat_left -= take;
-	if (m->bdat_left == 0) {
-		m->mode = C_COMMAND;
-		m->tx.data_ended = m->tx.bdat_last;
-	}
+	chunk_advance(s, m, take, ts);
 	return take;
+}
+
+/* After a gap the first line may be the tail of a cut one, or, when the
+ * hole ended where a line starts, a whole line. It is taken as whole when
+ * it reads as one: a known verb in command mode, a reply line's
+ * "ddd " / "ddd-" on the server's side. */
+static bool resyncs(const smtp *m, ms_dir dir, const ms_line *l)
+{
+	if (l->too_long)
+		return false;
+	if (dir == MS_DIR_TO_CLIENT)
+		return l->len >= 4 && is_digit(l->p[0]) && is_digit(l->p[1]) &&
+		       is_digit(l->p[2]) && (l->p[3] == ' ' || l->p[3] == '-');
+	if (m->mode != C_COMMAND)
+		return false;
+	for (int i = 0; i < V_UNKNOWN; i++) {
+		size_t n = strlen(verb_names[i]);
+		if (l->len >= n && strncasecmp(l->p, verb_names[i], n) == 0 &&
+		    (l->len == n || l->p[n] == ' '))
+			return true;
+	}
+	return false;
 }
 
 static void feed_lines(ms_session *s, smtp *m, ms_dir dir, const uint8_t *p,
@@ -841,7 +935,7 @@ static void feed_lines(ms_session *s, smtp *m, ms_dir dir, const uint8_t *p,
 
 		if (dir == MS_DIR_TO_SERVER && m->mode == C_BDAT &&
 		    ms_lines_pending(lf) == 0) {
-			used = client_chunk(s, m, p, n);
+			used = client_chunk(s, m, p, n, ts);
 			p += used;
 			n -= used;
 			continue;
@@ -852,9 +946,13 @@ static void feed_lines(ms_session *s, smtp *m, ms_dir dir, const uint8_t *p,
 		n -= used;
 		if (m->skip_partial[dir]) {
 			m->skip_partial[dir] = false;
-			if (dir == MS_DIR_TO_SERVER && m->mode == C_DATA)
+			if (dir == MS_DIR_TO_SERVER && m->mode == C_DATA) {
 				client_content(s, m, &l, false, ts);
-			continue;
+				continue;
+			}
+			if (!resyncs(m, dir, &l))
+				continue;
+			line_start = true;
 		}
 		if (dir == MS_DIR_TO_SERVER)
 			client_line(s, m, &l, line_start, ts);
@@ -914,11 +1012,7 @@ static void smtp_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 	    ms_lines_pending(&m->lines[dir]) == 0) {
 		uint64_t in_chunk = n < m->bdat_left ? n : m->bdat_left;
 		ms_message_gap(&s->msg, in_chunk);
-		m->bdat_left -= in_chunk;
-		if (m->bdat_left == 0) {
-			m->mode = C_COMMAND;
-			m->tx.data_ended = m->tx.bdat_last;
-		}
+		chunk_advance(s, m, in_chunk, ts);
 		if (in_chunk == n)
 			return;
 	}
@@ -951,12 +1045,12 @@ static void smtp_end(ms_session *s, void *st, ms_ev_session_end *end,
 	smtp *m = st;
 
 	drain(s, m, ts, true);
-	if (m->tx.in_data) {
-		/* The data never ended: what was seen is reported, as
-		 * incomplete, unless it was the whole BDAT LAST chunk. */
-		emit_message(s, m, NULL, NULL, ts,
-		             m->tx.bdat && m->tx.bdat_last &&
-		                     m->bdat_left == 0);
+	for (unsigned i = 0; i < 2; i++) {
+		smtp_tx *t = &m->tx[(m->cur + 1 + i) % 2]; /* older first */
+		/* What was seen of data that never ended is reported, as
+		 * incomplete. */
+		if (t->in_data)
+			emit_message(s, t, NULL, NULL, ts, t->data_ended);
 	}
 	end->state = state_names[m->state];
 }

@@ -314,7 +314,9 @@ static void add_envelope(json_sink *j, json_object *o, const ms_ev_message *m)
 		put(o, "mail_params", params);
 	all = json_object_new_array();
 	for (size_t i = 0; i < m->rcpt_count; i++) {
-		if (m->rcpt[i].accepted)
+		/* Recipients not refused: accepted, or whose reply was not
+		 * seen (a capture of the client's side only). */
+		if (m->rcpt[i].accepted || !m->rcpt[i].answered)
 			json_object_array_add(to, new_str(j, m->rcpt[i].addr));
 		json_object_array_add(all, new_rcpt(j, &m->rcpt[i]));
 	}
@@ -327,6 +329,10 @@ static void add_envelope(json_sink *j, json_object *o, const ms_ev_message *m)
 		put(r, "code", json_object_new_int(m->final.code));
 		put_str(j, r, "enhanced", m->final.enhanced);
 		put(r, "text", new_str(j, m->final.text));
+		if (m->final.text_line_count)
+			put(r, "text_lines",
+			    new_str_list(j, m->final.text_lines,
+			                 m->final.text_line_count));
 		put(o, "reply", r);
 	}
 }

@@ -145,9 +145,12 @@ static void on_message(summary *s, const ms_event *ev)
 			names_add(&s->recipients, text_of(s, r->addr), false);
 			continue;
 		}
-		snprintf(key, sizeof(key), "%s  %d%s%s", text_of(s, r->addr),
-		         r->code, r->enhanced.len ? " " : "",
-		         r->enhanced.len ? text_of(s, r->enhanced) : "");
+		/* text_of reuses one buffer: one call per snprintf */
+		snprintf(key, sizeof(key), "%s  %d", text_of(s, r->addr),
+		         r->code);
+		if (r->enhanced.len)
+			snprintf(key + strlen(key), sizeof(key) - strlen(key),
+			         " %s", text_of(s, r->enhanced));
 		names_add(&s->refused, key, false);
 	}
 }

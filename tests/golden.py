@@ -104,9 +104,10 @@ def check_truth(name, events, truth):
             problems.append(f"{name}: message {key} reported, the client "
                             f"sent or received no such message")
     expect = truth.get("expect", {})
-    # The LMTP hop from Postfix to Dovecot is in SMTP captures too.
+    # make-samples.sh counts the client's connections in SMTP captures,
+    # where Postfix's LMTP delivery to Dovecot is in the capture too.
     starts = [e for e in events if e["event"] == "session_start" and
-              e["proto"] != "lmtp"]
+              not (name.startswith("smtp-") and e["proto"] == "lmtp")]
     if "connections" in expect and len(starts) != expect["connections"]:
         problems.append(f"{name}: {len(starts)} sessions, the capture has "
                         f"{expect['connections']} connections")

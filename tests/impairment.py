@@ -339,7 +339,10 @@ def main():
     if len(sys.argv) > 3:
         SEED = int(sys.argv[3])
     run = Run()
-    names = sorted(f[:-5] for f in os.listdir(samples) if f.endswith(".pcap"))
+    # POP3 captures; the SMTP and IMAP ones name their messages
+    # differently (via and index, uid and section).
+    names = sorted(f[:-5] for f in os.listdir(samples)
+                   if f.startswith("pop3-") and f.endswith(".pcap"))
     with tempfile.TemporaryDirectory(prefix="impairment.") as tmp:
         for name in names:
             path = os.path.join(samples, name)

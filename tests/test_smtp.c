@@ -1557,7 +1557,7 @@ START_TEST(test_client_only)
 	exp_unanswered(&e, "RCPT", "TO:<b@y>", " pipelined");
 	exp_unanswered(&e, "DATA", NULL, " pipelined");
 	exp_msg(&e, "DATA", 1, SEED_MSG, strlen(SEED_MSG), true,
-	        " subject=Test message from=<> rcpt=[] nofinal");
+	        " subject=Test message from=<a@x> rcpt=[b@y -] nofinal");
 	exp_unanswered(&e, "QUIT", NULL, " pipelined");
 	expect(&e, "end reason=- state=CONNECTED");
 	check_script(smtp_opts(), script, &e, &oc);
@@ -1582,7 +1582,7 @@ START_TEST(test_client_only_two_messages)
 	/* reported when the second one begins, since the one message
 	 * stage is needed for it */
 	exp_msg(&e, "DATA", 1, M1, strlen(M1), true,
-	        " subject=one from=<> rcpt=[] nofinal");
+	        " subject=one from=<a@x> rcpt=[b@y -] nofinal");
 	exp_unanswered(&e, "MAIL", "FROM:<a@x>", NULL);
 	exp_unanswered(&e, "RCPT", "TO:<b@y>", " pipelined");
 	exp_unanswered(&e, "DATA", NULL, " pipelined");
@@ -1590,7 +1590,7 @@ START_TEST(test_client_only_two_messages)
 	exp_unanswered(&e, "RCPT", "TO:<b@y>", " pipelined");
 	exp_unanswered(&e, "DATA", NULL, " pipelined");
 	exp_msg(&e, "DATA", 2, M2, strlen(M2), true,
-	        " subject=two from=<> rcpt=[] nofinal");
+	        " subject=two from=<a@x> rcpt=[b@y -] nofinal");
 	expect(&e, "end reason=- state=CONNECTED");
 	check_script(smtp_opts(), script, &e, NULL);
 }
@@ -1767,8 +1767,8 @@ END_TEST
 
 /* Two BDAT transactions pipelined in one flight: the first message is
  * reported when the second begins (one message stage per session), with
- * neither envelope nor verdict yet; the first verdict is BDAT's own and
- * is not given to the second message. */
+ * its envelope as sent but no verdict yet; the first verdict is BDAT's
+ * own and is not given to the second message. */
 START_TEST(test_bdat_two_transactions_pipelined)
 {
 	static const step script[] = {
@@ -1782,7 +1782,8 @@ START_TEST(test_bdat_two_transactions_pipelined)
 
 	exp_greeting(&e, GREET);
 	expect(&e, "state CONNECTED->GREETED cause=greeting");
-	exp_msg(&e, "BDAT", 1, "abc", 3, true, " from=<> rcpt=[] nofinal");
+	exp_msg(&e, "BDAT", 1, "abc", 3, true,
+	        " from=<a@x> rcpt=[b@y -] nofinal");
 	exp_cmd(&e, "MAIL", "FROM:<a@x>", NULL, "250 Ok\r\n");
 	expect(&e, "state GREETED->MAIL cause=MAIL");
 	exp_cmd(&e, "RCPT", "TO:<b@y>", " pipelined", "250 Ok\r\n");
