@@ -89,6 +89,55 @@ static void on_message_data(void *user, const uint8_t *p, size_t n)
 	ms_session_emit(s, &ev, MS_EV_MESSAGE_DATA, s->last);
 }
 
+static void part_event(ms_session *s, ms_part_phase phase,
+                       const ms_mime_part *part, const uint8_t *p, size_t n)
+{
+	ms_event ev;
+
+	if (!s->cfg->emit_message_data)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.u.part.phase = phase;
+	ev.u.part.part = part;
+	ev.u.part.p = p;
+	ev.u.part.n = n;
+	ms_session_emit(s, &ev, MS_EV_PART, s->last);
+}
+
+static void on_part_begin(void *user, const ms_mime_part *part)
+{
+	part_event(user, MS_PART_BEGIN, part, NULL, 0);
+}
+
+static void on_part_data(void *user, const uint8_t *p, size_t n)
+{
+	part_event(user, MS_PART_DATA, NULL, p, n);
+}
+
+static void on_part_end(void *user, const ms_mime_part *part)
+{
+	part_event(user, MS_PART_END, part, NULL, 0);
+}
+
+/* The message stage's findings. Its messages travel to the server in
+ * SMTP and to the client in POP3 (and in IMAP but for APPEND). */
+static void on_mime_anomaly(void *user, const char *code, const char *detail)
+{
+	ms_session *s = user;
+	ms_dir dir = s->proto == MS_PROTO_SMTP || s->proto == MS_PROTO_LMTP
+	                     ? MS_DIR_TO_SERVER
+	                     : MS_DIR_TO_CLIENT;
+
+	ms_session_anomaly(s, s->last, dir, code, "%s", detail);
+}
+
+static const ms_mime_callbacks mime_callbacks = {
+        .part_begin = on_part_begin,
+        .part_data = on_part_data,
+        .part_end = on_part_end,
+        .anomaly = on_mime_anomaly,
+};
+
 static ms_session *session_new(ms_analyzer *a, const ms_flow_info *fi,
                                uint8_t port_entry)
 {
@@ -110,6 +159,8 @@ static ms_session *session_new(ms_analyzer *a, const ms_flow_info *fi,
 		free(s);
 		return NULL;
 	}
+	s->msg.part_cb = &mime_callbacks;
+	s->msg.part_user = s;
 	if (a->cfg->emit_message_data) {
 		s->msg.on_data = on_message_data;
 		s->msg.on_data_user = s;

@@ -56,6 +56,9 @@ typedef enum ms_event_type {
 	 * only emitted when ms_config.emit_message_data is set. The message
 	 * event that follows the last chunk closes it. */
 	MS_EV_MESSAGE_DATA,
+	/* A MIME leaf part of the message in transfer, decoded: its start,
+	 * its bytes, its end; only with ms_config.emit_message_data. */
+	MS_EV_PART,
 } ms_event_type;
 
 typedef struct ms_endpoint {
@@ -148,6 +151,8 @@ typedef struct ms_rcpt {
 	ms_str delivery_enhanced, delivery_text;
 } ms_rcpt;
 
+struct ms_mime_part; /* dissectors/mime.h */
+
 typedef struct ms_ev_message {
 	ms_dir direction;
 	const char *via; /* "RETR", "TOP", "DATA", "BDAT", "FETCH", "APPEND" */
@@ -160,6 +165,9 @@ typedef struct ms_ev_message {
 	uint32_t number; /* POP3 message number, 0 when not applicable */
 	ms_str uidl;     /* POP3, when the session listed it */
 	const ms_headers *headers; /* NULL when no header block was seen */
+	/* the MIME leaf parts, in order (dissectors/mime.h) */
+	const struct ms_mime_part *parts;
+	size_t part_count;
 	/* SMTP and LMTP: the envelope and the server's verdict */
 	bool has_envelope;
 	ms_str mail_from;
@@ -214,6 +222,19 @@ typedef struct ms_ev_message_data {
 	size_t n;
 } ms_ev_message_data;
 
+typedef enum ms_part_phase {
+	MS_PART_BEGIN,
+	MS_PART_DATA,
+	MS_PART_END,
+} ms_part_phase;
+
+typedef struct ms_ev_part {
+	ms_part_phase phase;
+	const struct ms_mime_part *part; /* at begin and end */
+	const uint8_t *p; /* decoded bytes, at data */
+	size_t n;
+} ms_ev_part;
+
 typedef struct ms_event {
 	ms_event_type type;
 	ms_time ts;
@@ -232,6 +253,7 @@ typedef struct ms_event {
 		ms_ev_session_end end;
 		ms_ev_line line;
 		ms_ev_message_data data;
+		ms_ev_part part;
 	} u;
 } ms_event;
 

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 #include "dissectors/message.h"
 
 #include <openssl/evp.h>
@@ -21,14 +22,34 @@ int ms_message_init(ms_message *m, size_t max_header)
 void ms_message_free(ms_message *m)
 {
 	free(m->hdr);
+	free(m->dec);
 	EVP_MD_CTX_free(m->sha);
-	m->hdr = NULL;
+	ms_mime_free(m->mime);
+	ms_rfc2047_free(m->words);
+	m->hdr = m->dec = NULL;
 	m->sha = NULL;
+	m->mime = NULL;
+	m->words = NULL;
+}
+
+/* The decoders, at the first message: returns false when out of memory
+ * (the message is then hashed but not decoded). */
+static bool decoders_ready(ms_message *m)
+{
+	if (!m->mime)
+		m->mime = ms_mime_new(NULL);
+	if (!m->words)
+		m->words = ms_rfc2047_new(m->hdr_max);
+	if (!m->dec)
+		m->dec = malloc(m->hdr_max ? m->hdr_max : 1);
+	return m->mime && m->words && m->dec;
 }
 
 void ms_message_begin(ms_message *m)
 {
 	EVP_DigestInit_ex(m->sha, EVP_sha256(), NULL);
+	if (decoders_ready(m))
+		ms_mime_begin(m->mime, m->part_cb, m->part_user);
 	m->hdr_len = 0;
 	m->in_headers = true;
 	m->hdr_truncated = false;
@@ -70,6 +91,8 @@ static void headers_append(ms_message *m, const uint8_t *p, size_t n)
 void ms_message_data(ms_message *m, const uint8_t *p, size_t n)
 {
 	EVP_DigestUpdate(m->sha, p, n);
+	if (m->mime)
+		ms_mime_feed(m->mime, p, n);
 	m->size += n;
 	if (m->on_data)
 		m->on_data(m->on_data_user, p, n);
@@ -80,6 +103,8 @@ void ms_message_data(ms_message *m, const uint8_t *p, size_t n)
 void ms_message_gap(ms_message *m, uint64_t n)
 {
 	m->missing += n;
+	if (m->mime)
+		ms_mime_gap(m->mime, n);
 	/* Header fields after a hole could be anything: stop collecting. */
 	m->in_headers = false;
 }
@@ -188,6 +213,50 @@ static void header_field(ms_message *m, ms_str name, ms_str value)
 	}
 }
 
+/* RFC 2047 encoded words in a header value, to UTF-8 in m->dec. A value
+ * without "=?" is left where it is. */
+static void words_decode(ms_message *m, ms_str *v)
+{
+	unsigned problems = 0;
+	size_t room = m->hdr_max - m->dec_used, n;
+
+	if (!v->p || v->len < 4 || !memmem(v->p, v->len, "=?", 2) || !m->dec)
+		return;
+	n = ms_rfc2047_decode(m->words, v->p, v->len, m->dec + m->dec_used,
+	                      room, &problems);
+	*v = (ms_str){m->dec + m->dec_used, n};
+	m->dec_used += n;
+	if (problems && !m->words_flagged && m->part_cb &&
+	    m->part_cb->anomaly) {
+		m->words_flagged = true;
+		m->part_cb->anomaly(m->part_user,
+		                    problems & MS_RFC2047_BAD_CHARSET
+		                            ? "mime_bad_charset"
+		                            : "mime_bad_encoded_word",
+		                    "in the message's header fields");
+	}
+}
+
+/* The fields people read are decoded (RFC 2047 §5: unstructured text and
+ * phrases, which is where encoded words may appear). */
+static void headers_decode(ms_message *m)
+{
+	ms_headers *h = &m->headers;
+
+	m->dec_used = 0;
+	m->words_flagged = false;
+	if (!m->words)
+		return;
+	words_decode(m, &h->from);
+	words_decode(m, &h->subject);
+	words_decode(m, &h->x_mailer);
+	words_decode(m, &h->user_agent);
+	for (size_t i = 0; i < h->to_count; i++)
+		words_decode(m, &m->to[i]);
+	for (size_t i = 0; i < h->cc_count; i++)
+		words_decode(m, &m->cc[i]);
+}
+
 static void headers_parse(ms_message *m)
 {
 	size_t n = headers_unfold(m->hdr, m->hdr_len);
@@ -229,7 +298,14 @@ bool ms_message_end(ms_message *m, ms_ev_message *ev)
 	ev->headers = NULL;
 	if (m->hdr_len > 0) {
 		headers_parse(m);
+		headers_decode(m);
 		ev->headers = &m->headers;
+	}
+	ev->parts = NULL;
+	ev->part_count = 0;
+	if (m->mime) {
+		ms_mime_end(m->mime);
+		ev->parts = ms_mime_parts(m->mime, &ev->part_count);
 	}
 	m->active = false;
 	return m->hdr_truncated;

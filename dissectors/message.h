@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #include "dissectors/event.h"
+#include "dissectors/mime.h"
+#include "dissectors/rfc2047.h"
 
 #define MS_MAX_ADDR_FIELDS 64
 
@@ -26,6 +28,15 @@ typedef struct ms_message {
 	void *sha;                  /* EVP_MD_CTX */
 	ms_message_data_fn on_data; /* NULL unless a sink wants the bytes */
 	void *on_data_user;
+	/* MIME parts and anomalies go here (the session's reporting) */
+	const ms_mime_callbacks *part_cb;
+	void *part_user;
+	/* allocated at the session's first message, not before: most
+	 * sessions carry none */
+	ms_mime *mime;
+	ms_rfc2047 *words;
+	char *dec; /* decoded header values */
+	size_t dec_used;
 	char *hdr;
 	size_t hdr_max;
 	/* reset by ms_message_begin */
@@ -36,6 +47,7 @@ typedef struct ms_message {
 	uint64_t size, missing;
 	ms_headers headers;
 	ms_str to[MS_MAX_ADDR_FIELDS], cc[MS_MAX_ADDR_FIELDS];
+	bool words_flagged; /* a bad encoded word was reported */
 } ms_message;
 
 /* Returns 0, or -1 when out of memory. */
@@ -45,8 +57,9 @@ void ms_message_free(ms_message *m);
 void ms_message_begin(ms_message *m);
 void ms_message_data(ms_message *m, const uint8_t *p, size_t n);
 void ms_message_gap(ms_message *m, uint64_t n);
-/* Finishes the hash and parses the headers into ev's size, sha256,
- * complete, missing_bytes and headers. Returns true when the header block
+/* Finishes the hash and the MIME parts, parses the headers (RFC 2047
+ * words decoded to UTF-8) into ev's size, sha256, complete,
+ * missing_bytes, headers and parts. Returns true when the header block
  * was longer than the bound (the caller reports header_too_long). */
 bool ms_message_end(ms_message *m, ms_ev_message *ev);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissectors/mime.h"
 #include "output/format.h"
 #include "output/sink.h"
 
@@ -337,6 +338,36 @@ static void add_envelope(json_sink *j, json_object *o, const ms_ev_message *m)
 	}
 }
 
+/* The parts a mail client would show as attachments (mime.h decides),
+ * each with its decoded size and SHA-256. */
+static void add_attachments(json_sink *j, json_object *o,
+                            const ms_ev_message *m)
+{
+	json_object *a = NULL;
+
+	for (size_t i = 0; i < m->part_count; i++) {
+		const ms_mime_part *p = &m->parts[i];
+		json_object *x;
+
+		if (!p->is_attachment)
+			continue;
+		x = json_object_new_object();
+		put_str(j, x, "filename", p->filename);
+		put(x, "content_type", new_str(j, p->content_type));
+		put_u64(x, "size", p->size);
+		put(x, "sha256", json_object_new_string(p->sha256));
+		if (!p->complete)
+			put(x, "complete", json_object_new_boolean(false));
+		if (!a)
+			a = json_object_new_array();
+		json_object_array_add(a, x);
+	}
+	if (a)
+		put(o, "attachments", a);
+	if (m->part_count)
+		put_u64(o, "parts", m->part_count);
+}
+
 static void add_message(json_sink *j, json_object *o, const ms_ev_message *m)
 {
 	put_cstr(o, "direction", ms_dir_name(m->direction));
@@ -358,6 +389,7 @@ static void add_message(json_sink *j, json_object *o, const ms_ev_message *m)
 		add_envelope(j, o, m);
 	if (m->headers)
 		add_headers(j, o, m->headers);
+	add_attachments(j, o, m);
 }
 
 static void add_end(json_object *o, const ms_ev_session_end *e)
@@ -430,6 +462,7 @@ static void add_body(json_sink *j, json_object *o, const ms_event *ev)
 		break;
 	case MS_EV_LINE:
 	case MS_EV_MESSAGE_DATA:
+	case MS_EV_PART:
 		break;
 	}
 }
@@ -450,7 +483,8 @@ static void json_event(ms_sink *s, const ms_event *ev)
 	json_sink *j = (json_sink *)s;
 	json_object *o;
 
-	if (ev->type == MS_EV_LINE || ev->type == MS_EV_MESSAGE_DATA)
+	if (ev->type == MS_EV_LINE || ev->type == MS_EV_MESSAGE_DATA ||
+	    ev->type == MS_EV_PART)
 		return; /* for the transcript and extraction only */
 	o = json_object_new_object();
 	j->escaped = false;

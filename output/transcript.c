@@ -225,6 +225,7 @@ static void transcript_event(ms_sink *s, const ms_event *ev)
 	case MS_EV_COMMAND:
 		break; /* their lines are already printed */
 	case MS_EV_MESSAGE_DATA:
+	case MS_EV_PART:
 		break;
 	}
 }
