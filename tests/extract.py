@@ -65,9 +65,14 @@ def test_hashes(tmp):
     check("exit 0", p.returncode == 0, p.stderr)
     msgs = [e for e in events if e["event"] == "message"]
     manifest = json.load(open(os.path.join(out, "manifest.json")))
-    check("one file per message", len(manifest) == len(msgs) > 0,
-          (len(manifest), len(msgs)))
-    by_key = {(m["session"], m["index"]): m for m in manifest}
+    files = [m for m in manifest if "part" not in m]
+    check("one file per message", len(files) == len(msgs) > 0,
+          (len(files), len(msgs)))
+    for m in manifest:
+        f = os.path.join(out, m["file"])
+        check(f"{m['file']} listed with its hash", sha(f) == m["sha256"])
+    by_key = {(m["session"], m["message"]): m for m in manifest
+              if "part" not in m}
     for e in msgs:
         m = by_key.get((e["session"], e["index"]))
         if not m:
@@ -103,7 +108,7 @@ def test_planted(tmp):
           open(os.path.join(out, "s000001-pop3-retr-002.eml")).read() ==
           "mine")
     manifest = json.load(open(os.path.join(out, "manifest-2.json")))
-    names = sorted(m["file"] for m in manifest)
+    names = sorted(m["file"] for m in manifest if "part" not in m)
     check("written beside them", names == ["s000001-pop3-retr-001-2.eml",
                                            "s000001-pop3-retr-002-2.eml"],
           names)
@@ -111,6 +116,93 @@ def test_planted(tmp):
         f = os.path.join(out, m["file"])
         check(f"{m['file']} is a regular file",
               not os.path.islink(f) and sha(f) == m["sha256"])
+
+
+HOSTILE = [("../../etc/passwd", "_.._etc_passwd"),
+           ("/etc/shadow", "_etc_shadow"),
+           ("utf-8''a%00b%0Ac%1Bd", "a_b_c_d"),
+           ("A" * 10000, "A" * 100),
+           ("....", "part-4.bin"),
+           ("dup.txt", "dup.txt"),
+           ("dup.txt", "dup-2.txt")]
+
+
+def hostile_message():
+    """A multipart message whose attachment names attack the file
+    system; returns it and each part's content."""
+    parts, body = [], []
+    for i, (name, _) in enumerate(HOSTILE):
+        data = f"part {i}\r\n".encode()
+        parts.append(data)
+        param = (f"filename*={name}" if name.startswith("utf-8''")
+                 else f'filename="{name}"')
+        body.append(f"--XX\r\nContent-Type: application/octet-stream\r\n"
+                    f"Content-Disposition: attachment; {param}\r\n\r\n"
+                    f"{data.decode()}")
+    msg = ("From: a@example.test\r\nTo: b@example.test\r\n"
+           "Subject: hostile names\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/mixed; boundary=XX\r\n\r\n" +
+           "\r\n".join(body) + "\r\n--XX--\r\n").encode()
+    return msg, parts
+
+
+def smtp_capture(path, message):
+    """One SMTP session on the wire, handshake to FIN, as a pcap."""
+    from scapy.all import IP, TCP, Raw, wrpcap
+    c, s = ("192.0.2.1", 40000), ("192.0.2.2", 25)
+    talk = [(s, b"220 mx ESMTP\r\n"), (c, b"EHLO x\r\n"), (s, b"250 mx\r\n"),
+            (c, b"MAIL FROM:<a@example.test>\r\n"), (s, b"250 Ok\r\n"),
+            (c, b"RCPT TO:<b@example.test>\r\n"), (s, b"250 Ok\r\n"),
+            (c, b"DATA\r\n"), (s, b"354 go\r\n"), (c, message + b".\r\n"),
+            (s, b"250 Ok: queued as Q1\r\n"), (c, b"QUIT\r\n"),
+            (s, b"221 Bye\r\n")]
+    seq = {c: 1000, s: 5000}
+    pkts = []
+
+    def seg(src, flags, data=b""):
+        dst = s if src == c else c
+        p = IP(src=src[0], dst=dst[0]) / TCP(
+            sport=src[1], dport=dst[1], flags=flags, seq=seq[src],
+            ack=seq[dst]) / Raw(data)
+        seq[src] += len(data) + (1 if "S" in flags or "F" in flags else 0)
+        pkts.append(p)
+
+    seg(c, "S")
+    seg(s, "SA")
+    for src, data in talk:
+        seg(src, "PA", data)
+    seg(c, "FA")
+    seg(s, "FA")
+    for i, p in enumerate(pkts):
+        p.time = 1700000000 + i / 1000
+    wrpcap(path, pkts)
+
+
+def test_hostile_names(tmp):
+    msg, parts = hostile_message()
+    area = os.path.join(tmp, "hostile")
+    os.mkdir(area)
+    pcap = os.path.join(area, "hostile.pcap")
+    smtp_capture(pcap, msg)
+    out = os.path.join(area, "out")
+    p, events = extract([pcap], out)
+    check("hostile: exit 0", p.returncode == 0, p.stderr)
+    folder = os.path.join(out, "s000001-smtp-data-001.parts")
+    got = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    want = [safe for _, safe in HOSTILE]
+    check("hostile: safe, unique names", got == sorted(want), got)
+    for name, data in zip((safe for _, safe in HOSTILE), parts):
+        f = os.path.join(folder, name)
+        check(f"hostile: {name[:20]} holds its part",
+              os.path.isfile(f) and open(f, "rb").read() == data)
+    everything = [os.path.join(d, f) for d, _, fs in os.walk(area)
+                  for f in fs]
+    check("hostile: nothing written outside DIR",
+          all(f.startswith(out) or f == pcap for f in everything),
+          [f for f in everything if not f.startswith(out)])
+    check("hostile: the message is the one sent",
+          sha(os.path.join(out, "s000001-smtp-data-001.eml")) ==
+          hashlib.sha256(msg).hexdigest())
 
 
 def test_bad_dir(tmp):
@@ -126,6 +218,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_hashes(tmp)
         test_planted(tmp)
+        test_hostile_names(tmp)
         test_bad_dir(tmp)
     for f in failures:
         print("FAIL:", f)
