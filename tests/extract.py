@@ -11,6 +11,8 @@ import subprocess
 import sys
 import tempfile
 
+import mkpcap
+
 EXE, SAMPLES = sys.argv[1], sys.argv[2]
 failures, passed = [], 0
 
@@ -148,34 +150,13 @@ def hostile_message():
 
 def smtp_capture(path, message):
     """One SMTP session on the wire, handshake to FIN, as a pcap."""
-    from scapy.all import IP, TCP, Raw, wrpcap
-    c, s = ("192.0.2.1", 40000), ("192.0.2.2", 25)
-    talk = [(s, b"220 mx ESMTP\r\n"), (c, b"EHLO x\r\n"), (s, b"250 mx\r\n"),
-            (c, b"MAIL FROM:<a@example.test>\r\n"), (s, b"250 Ok\r\n"),
-            (c, b"RCPT TO:<b@example.test>\r\n"), (s, b"250 Ok\r\n"),
-            (c, b"DATA\r\n"), (s, b"354 go\r\n"), (c, message + b".\r\n"),
-            (s, b"250 Ok: queued as Q1\r\n"), (c, b"QUIT\r\n"),
-            (s, b"221 Bye\r\n")]
-    seq = {c: 1000, s: 5000}
-    pkts = []
-
-    def seg(src, flags, data=b""):
-        dst = s if src == c else c
-        p = IP(src=src[0], dst=dst[0]) / TCP(
-            sport=src[1], dport=dst[1], flags=flags, seq=seq[src],
-            ack=seq[dst]) / Raw(data)
-        seq[src] += len(data) + (1 if "S" in flags or "F" in flags else 0)
-        pkts.append(p)
-
-    seg(c, "S")
-    seg(s, "SA")
-    for src, data in talk:
-        seg(src, "PA", data)
-    seg(c, "FA")
-    seg(s, "FA")
-    for i, p in enumerate(pkts):
-        p.time = 1700000000 + i / 1000
-    wrpcap(path, pkts)
+    mkpcap.write(path, 25, [
+        ("S", b"220 mx ESMTP\r\n"), ("C", b"EHLO x\r\n"),
+        ("S", b"250 mx\r\n"), ("C", b"MAIL FROM:<a@example.test>\r\n"),
+        ("S", b"250 Ok\r\n"), ("C", b"RCPT TO:<b@example.test>\r\n"),
+        ("S", b"250 Ok\r\n"), ("C", b"DATA\r\n"), ("S", b"354 go\r\n"),
+        ("C", message + b".\r\n"), ("S", b"250 Ok: queued as Q1\r\n"),
+        ("C", b"QUIT\r\n"), ("S", b"221 Bye\r\n")])
 
 
 def test_hostile_names(tmp):
