@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,7 +32,14 @@ typedef struct run {
 	ms_time last_ts;
 	size_t file_index;
 	bool failed; /* a later -r file could not be opened */
+	uint64_t messages;
+	bool progress; /* a terminal is watching: show progress */
+	struct timespec started, shown;
+	uint64_t done_before; /* bytes of the -r files already read */
+	uint64_t total_all;   /* bytes of all the -r files */
 } run;
+
+#define PROGRESS_MIN_BYTES (4u << 20)
 
 /* Signal handlers can reach nothing else. */
 static ms_source *volatile g_source;
@@ -68,6 +76,7 @@ static void emit(void *user, const ms_event *ev)
 {
 	run *r = user;
 
+	r->messages += ev->type == MS_EV_MESSAGE;
 	for (size_t i = 0; i < r->nsinks; i++) {
 		r->sinks[i]->ops->event(r->sinks[i], ev);
 		if (r->live)
@@ -213,6 +222,60 @@ static void tick(run *r)
 		r->sinks[i]->ops->flush(r->sinks[i]);
 }
 
+static double seconds_between(struct timespec a, struct timespec b)
+{
+	return (double)(b.tv_sec - a.tv_sec) +
+	       (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+/* "[#####.....]  48%  12.3/25.6 MB  41.0 MB/s  3 sessions  7 messages
+ * ETA 0:01" on stderr, at most four times a second. */
+static void show_progress(run *r, bool last)
+{
+	struct timespec now;
+	uint64_t done, total, sessions = 0;
+	double secs, rate, frac;
+	char bar[21];
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!last && seconds_between(r->shown, now) < 0.25)
+		return;
+	r->shown = now;
+	ms_source_progress(r->src, &done, &total);
+	done += r->done_before;
+	total = r->total_all > done ? r->total_all : done;
+	for (int p = MS_PROTO_SMTP; p <= MS_PROTO_IMAP; p++)
+		sessions += ms_analyzer_stats_get(r->an)->sessions[p];
+	secs = seconds_between(r->started, now);
+	rate = secs > 0 ? (double)done / secs : 0;
+	frac = total ? (double)done / (double)total : 0;
+	for (int i = 0; i < 20; i++)
+		bar[i] = i < (int)(frac * 20) ? '#' : '.';
+	bar[20] = '\0';
+	fprintf(stderr,
+	        "\r[%s] %3.0f%%  %.1f/%.1f MB  %.1f MB/s  %llu sessions  "
+	        "%llu messages  ETA %d:%02d \033[K%s",
+	        bar, frac * 100, (double)done / 1e6, (double)total / 1e6,
+	        rate / 1e6, (unsigned long long)sessions,
+	        (unsigned long long)r->messages,
+	        rate > 0 ? (int)((double)(total - done) / rate) / 60 : 0,
+	        rate > 0 ? (int)((double)(total - done) / rate) % 60 : 0,
+	        last ? "\n" : "");
+}
+
+/* Progress only for a person watching a file big enough to wait for. */
+static void progress_start(run *r)
+{
+	for (size_t i = 0; i < r->cli.nfiles; i++) {
+		struct stat st;
+		if (stat(r->cli.files[i], &st) == 0 && S_ISREG(st.st_mode))
+			r->total_all += (uint64_t)st.st_size;
+	}
+	r->progress = !r->cli.quiet && !r->live && isatty(STDERR_FILENO) &&
+	              r->total_all >= PROGRESS_MIN_BYTES;
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
+}
+
 /* The next -r file, after the current one ended. */
 static bool open_next_file(run *r)
 {
@@ -220,6 +283,11 @@ static bool open_next_file(run *r)
 
 	if (++r->file_index >= r->cli.nfiles)
 		return false;
+	if (r->progress) {
+		uint64_t done, total;
+		ms_source_progress(r->src, &done, &total);
+		r->done_before += total;
+	}
 	g_source = NULL;
 	ms_source_close(r->src);
 	r->cli.source.file = r->cli.files[r->file_index];
@@ -244,9 +312,11 @@ static bool read_all(run *r)
 			g_stats_wanted = 0;
 			write_stats(r, false, true);
 		}
-		if (st == MS_SOURCE_FRAME)
+		if (st == MS_SOURCE_FRAME) {
 			handle_frame(r, &f);
-		else if (st == MS_SOURCE_TIMEOUT)
+			if (r->progress && (r->packets & 1023) == 0)
+				show_progress(r, false);
+		} else if (st == MS_SOURCE_TIMEOUT)
 			tick(r);
 		else if (st == MS_SOURCE_END && !g_stopped && open_next_file(r))
 			continue;
@@ -334,8 +404,11 @@ int main(int argc, char **argv)
 	rc = start(&r);
 	if (rc == 0) {
 		install_signals();
+		progress_start(&r);
 		if (!read_all(&r))
 			rc = 1;
+		if (r.progress)
+			show_progress(&r, true);
 		ms_analyzer_finish(r.an, r.last_ts);
 		write_stats(&r, true, r.cli.stats);
 	}
