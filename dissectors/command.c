@@ -10,12 +10,32 @@ size_t ms_copy_bounded(char *dst, size_t cap, const char *src, size_t n)
 	return n;
 }
 
-int ms_cmdq_init(ms_cmdq *q, size_t cap)
+#define CMDQ_FIRST 4
+
+int ms_cmdq_init(ms_cmdq *q, size_t max)
 {
 	memset(q, 0, sizeof(*q));
-	q->cap = cap ? cap : 1;
-	q->ring = calloc(q->cap, sizeof(*q->ring));
+	q->max = max ? max : 1;
+	q->cap = q->max < CMDQ_FIRST ? q->max : CMDQ_FIRST;
+	q->ring = malloc(q->cap * sizeof(*q->ring));
 	return q->ring ? 0 : -1;
+}
+
+/* Doubles the ring (up to max), unwrapping it; false when it cannot. */
+static bool cmdq_grow(ms_cmdq *q)
+{
+	size_t cap = q->cap * 2 < q->max ? q->cap * 2 : q->max;
+	ms_cmd *ring;
+
+	if (cap == q->cap || !(ring = malloc(cap * sizeof(*ring))))
+		return false;
+	for (size_t i = 0; i < q->count; i++)
+		ring[i] = q->ring[(q->head + i) % q->cap];
+	free(q->ring);
+	q->ring = ring;
+	q->cap = cap;
+	q->head = 0;
+	return true;
 }
 
 void ms_cmdq_free(ms_cmdq *q)
@@ -36,7 +56,7 @@ static ms_cmd *cmdq_slot(ms_session *s, ms_cmdq *q, ms_time ts)
 	bool pipelined = q->count > 0;
 	ms_cmd *c;
 
-	if (q->count == q->cap) {
+	if (q->count == q->cap && !cmdq_grow(q)) {
 		ms_session_anomaly(
 		        s, ts, MS_DIR_TO_SERVER, "limit_pending_commands",
 		        "more than %zu commands await a reply", q->cap);

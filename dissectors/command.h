@@ -41,10 +41,13 @@ typedef struct ms_cmd {
 typedef struct ms_cmdq {
 	ms_cmd *ring;
 	size_t cap, head, count;
+	size_t max; /* the ring grows to this, as pipelining needs */
 	uint64_t seq;
 } ms_cmdq;
 
-int ms_cmdq_init(ms_cmdq *q, size_t cap);
+/* A small ring that doubles up to max entries: a session that never
+ * pipelines costs a few entries, not max. */
+int ms_cmdq_init(ms_cmdq *q, size_t max);
 void ms_cmdq_free(ms_cmdq *q);
 static inline ms_cmd *ms_cmdq_head(ms_cmdq *q)
 {

@@ -57,6 +57,12 @@ bool ms_lines_take(ms_lines *lf, const uint8_t *p, size_t n, size_t *used,
 		line_finish(lf, line, (const char *)p, take, nl != NULL);
 		return true;
 	}
+	if (!lf->buf && !(lf->buf = malloc(lf->max_line))) {
+		/* out of memory: the piece goes out as it is, cut */
+		line_finish(lf, line, (const char *)p, take, nl != NULL);
+		line->too_long = true;
+		return true;
+	}
 	memcpy(lf->buf + lf->len, p, take);
 	lf->len += take;
 	if (!nl && lf->len < lf->max_line)

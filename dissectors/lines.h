@@ -29,7 +29,8 @@ typedef struct ms_lines {
 	bool continuing; /* the next piece continues a too_long line */
 } ms_lines;
 
-/* Returns 0, or -1 when out of memory. */
+/* Returns 0. The buffer is allocated for the first line split across
+ * feeds: most lines arrive whole and need none. */
 int ms_lines_init(ms_lines *lf, size_t max_line);
 void ms_lines_free(ms_lines *lf);
 /* Forgets a partial line, after a gap: its bytes cannot be trusted. */

@@ -10,9 +10,8 @@ int ms_message_init(ms_message *m, size_t max_header)
 {
 	memset(m, 0, sizeof(*m));
 	m->hdr_max = max_header;
-	m->hdr = malloc(max_header ? max_header : 1);
 	m->sha = EVP_MD_CTX_new();
-	if (!m->hdr || !m->sha) {
+	if (!m->sha) {
 		ms_message_free(m);
 		return -1;
 	}
@@ -42,7 +41,9 @@ static bool decoders_ready(ms_message *m)
 		m->words = ms_rfc2047_new(m->hdr_max);
 	if (!m->dec)
 		m->dec = malloc(m->hdr_max ? m->hdr_max : 1);
-	return m->mime && m->words && m->dec;
+	if (!m->hdr)
+		m->hdr = malloc(m->hdr_max ? m->hdr_max : 1);
+	return m->mime && m->words && m->dec && m->hdr;
 }
 
 void ms_message_begin(ms_message *m)
@@ -51,7 +52,7 @@ void ms_message_begin(ms_message *m)
 	if (decoders_ready(m))
 		ms_mime_begin(m->mime, m->part_cb, m->part_user);
 	m->hdr_len = 0;
-	m->in_headers = true;
+	m->in_headers = m->hdr != NULL;
 	m->hdr_truncated = false;
 	m->active = true;
 	m->size = 0;

@@ -648,7 +648,29 @@ static void b64_end_quantum(ms_mime *m)
  * expected, anything else is reported once. */
 static void b64_feed(ms_mime *m, const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+
+	/* Whole quanta of four alphabet characters, the bulk of any body:
+	 * alphabet values are 0..63, so one test on their OR rejects "="
+	 * (64) and everything outside the alphabet (-1). */
+	while (m->b64_n == 0 && n - i >= 4) {
+		int a = ms_base64_value[p[i]], b = ms_base64_value[p[i + 1]];
+		int c = ms_base64_value[p[i + 2]],
+		    d = ms_base64_value[p[i + 3]];
+		uint32_t q;
+
+		if ((a | b | c | d) & ~63)
+			break;
+		if (OUT_SIZE - m->out_len < 3)
+			out_flush(m);
+		q = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 |
+		    (uint32_t)d;
+		m->out[m->out_len++] = (uint8_t)(q >> 16);
+		m->out[m->out_len++] = (uint8_t)(q >> 8);
+		m->out[m->out_len++] = (uint8_t)q;
+		i += 4;
+	}
+	for (; i < n; i++) {
 		int v = ms_base64_value[p[i]];
 		if (v == 64) {
 			b64_end_quantum(m);

@@ -89,9 +89,10 @@ typedef struct smtp_tx {
 	uint32_t pending_finals; /* LMTP: per-recipient replies still due */
 	ms_str mail_from;
 	ms_smtp_params mail_params;
-	ms_rcpt rcpt[MAX_RCPT];
+	ms_rcpt *rcpt; /* grows to MAX_RCPT as recipients come */
+	size_t rcpt_cap;
 	size_t rcpt_count, rcpt_accepted, rcpt_dropped;
-	char buf[TX_BYTES]; /* the strings above point here */
+	char *buf; /* TX_BYTES at the first MAIL; the strings point here */
 	size_t used;
 } smtp_tx;
 
@@ -133,8 +134,13 @@ static smtp_verb verb_lookup(const ms_cmd *c)
 
 static ms_str tx_keep(smtp_tx *tx, const char *p, size_t n)
 {
-	size_t room = sizeof(tx->buf) - tx->used;
-	char *dst = tx->buf + tx->used;
+	size_t room;
+	char *dst;
+
+	if (!tx->buf && !(tx->buf = malloc(TX_BYTES)))
+		return MS_STR_NULL;
+	room = TX_BYTES - tx->used;
+	dst = tx->buf + tx->used;
 
 	n = ms_copy_bounded(dst, room, p, n);
 	tx->used += n;
@@ -478,6 +484,21 @@ static void mail_command(smtp *m, ms_cmd *c)
 	path_parse(t, c, "FROM:", &t->mail_from, &t->mail_params);
 }
 
+static bool rcpt_grow(smtp_tx *t)
+{
+	size_t cap = t->rcpt_cap ? t->rcpt_cap * 2 : 4;
+	ms_rcpt *r;
+
+	if (cap > MAX_RCPT)
+		cap = MAX_RCPT;
+	r = realloc(t->rcpt, cap * sizeof(*r));
+	if (!r)
+		return false;
+	t->rcpt = r;
+	t->rcpt_cap = cap;
+	return true;
+}
+
 static void rcpt_command(ms_session *s, smtp *m, ms_cmd *c, ms_time ts)
 {
 	smtp_tx *t = TX(m);
@@ -491,6 +512,8 @@ static void rcpt_command(ms_session *s, smtp *m, ms_cmd *c, ms_time ts)
 			                   "more than %d recipients", MAX_RCPT);
 		return;
 	}
+	if (t->rcpt_count == t->rcpt_cap && !rcpt_grow(t))
+		return;
 	rc = &t->rcpt[t->rcpt_count];
 	memset(rc, 0, sizeof(*rc));
 	if (!path_parse(t, c, "TO:", &rc->addr, &rc->params))
@@ -990,6 +1013,10 @@ static void smtp_destroy(void *st)
 	ms_lines_free(&m->lines[0]);
 	ms_lines_free(&m->lines[1]);
 	ms_cmdq_free(&m->q);
+	for (int i = 0; i < 2; i++) {
+		free(m->tx[i].rcpt);
+		free(m->tx[i].buf);
+	}
 	free(m);
 }
 
