@@ -19,8 +19,9 @@ Steps (applied left to right; "+" chains them):
                             segment and the start of the next, same bytes
   split [--min A --max B]   cut every data segment into pieces of A..B
                             bytes (1..7 by default)
-  drop (--index N | --offset K) [--port P]
-                            drop one server-to-client data segment: the
+  drop (--index N | --offset K) [--port P] [--to-server]
+                            drop one server-to-client data segment
+                            (client-to-server with --to-server): the
                             Nth of them, or the one holding stream
                             offset K (0 is the first byte after the SYN)
                             of the connection from client port P
@@ -303,44 +304,60 @@ def overlap(packets, rng, most=16):
     return out, {"added": added}
 
 
-def stream_isn(packets, server_of, port):
-    """Sequence number of the server's first data byte, for the
-    connection from client port `port` (the first connection if None)."""
+def client_port_of(p, server_of):
+    """The client's port of the connection p belongs to."""
+    return p[TCP].dport if to_client(p, server_of) else p[TCP].sport
+
+
+def in_direction(p, server_of, to_server):
+    """True for a packet travelling the chosen way: the client sends
+    what goes to the server (an SMTP body), the server the rest (a POP3
+    message, a reply)."""
+    return to_client(p, server_of) != to_server
+
+
+def stream_isn(packets, server_of, port, to_server=False):
+    """Sequence number of the first data byte the server sends (the
+    client, with to_server), for the connection from client port `port`
+    (the first connection if None). Returns (client port, isn)."""
     for p in packets:
-        if not is_tcp(p) or not to_client(p, server_of):
+        if not is_tcp(p) or not in_direction(p, server_of, to_server):
             continue
-        if port is not None and p[TCP].dport != port:
+        cport = client_port_of(p, server_of)
+        if port is not None and cport != port:
             continue
         flags = int(p[TCP].flags)
         if flags & SYN:
-            return p[TCP].dport, (p[TCP].seq + 1) & 0xFFFFFFFF
+            return cport, (p[TCP].seq + 1) & 0xFFFFFFFF
         if is_data(p):  # no handshake: the first byte seen is offset 0
-            return p[TCP].dport, p[TCP].seq
-    raise ValueError(f"no server-to-client stream for port {port}")
+            return cport, p[TCP].seq
+    way = "client-to-server" if to_server else "server-to-client"
+    raise ValueError(f"no {way} stream for port {port}")
 
 
-def drop(packets, rng, index=None, offset=None, port=None):
-    """Drops one server-to-client data segment: the `index`th (0-based,
-    counted over the connection from `port`, or all), or the first that
-    holds stream byte `offset`. Nothing else changes: the client still
-    acknowledges the bytes, so the loss looks like a capture drop."""
+def drop(packets, rng, index=None, offset=None, port=None, to_server=False):
+    """Drops one server-to-client data segment (client-to-server with
+    to_server): the `index`th (0-based, counted over the connection from
+    `port`, or all), or the first that holds stream byte `offset`.
+    Nothing else changes: the receiver still acknowledges the bytes, so
+    the loss looks like a capture drop."""
     server_of = servers(packets)
     isn = None
     if offset is not None:
-        port, isn = stream_isn(packets, server_of, port)
+        port, isn = stream_isn(packets, server_of, port, to_server)
     n = 0
     for i, p in enumerate(packets):
-        if not is_data(p) or not to_client(p, server_of):
+        if not is_data(p) or not in_direction(p, server_of, to_server):
             continue
-        if port is not None and p[TCP].dport != port:
+        if port is not None and client_port_of(p, server_of) != port:
             continue
         data = payload_of(p)
         start = (p[TCP].seq - isn) & 0xFFFFFFFF if isn is not None else None
         if (index is not None and n == index) or (
                 offset is not None and start <= offset < start + len(data)):
             return packets[:i] + packets[i + 1:], {
-                "dropped": i, "client_port": p[TCP].dport,
-                "offset": start, "len": len(data)}
+                "dropped": i, "client_port": client_port_of(p, server_of),
+                "to_server": to_server, "offset": start, "len": len(data)}
         n += 1
     raise ValueError("no such segment to drop")
 
@@ -388,17 +405,19 @@ def check_monotonic(packets):
 
 # ---- stream view, for choosing what to drop ----------------------------
 
-def server_streams(packets):
-    """Each connection's server-to-client bytes, by client port, as
-    (bytes, isn): what the client received, in order, first copy wins."""
+def server_streams(packets, to_server=False):
+    """Each connection's server-to-client bytes (client-to-server with
+    to_server), by client port: what the receiver got, in order, first
+    copy wins."""
     server_of = servers(packets)
     out = {}
     for p in packets:
-        if not is_data(p) or not to_client(p, server_of):
+        if not is_data(p) or not in_direction(p, server_of, to_server):
             continue
-        port = p[TCP].dport
+        port = client_port_of(p, server_of)
         if port not in out:
-            out[port] = (bytearray(), stream_isn(packets, server_of, port)[1])
+            out[port] = (bytearray(),
+                         stream_isn(packets, server_of, port, to_server)[1])
         buf, isn = out[port]
         at = (p[TCP].seq - isn) & 0xFFFFFFFF
         data = payload_of(p)
@@ -427,6 +446,7 @@ def step_parser():
     g.add_argument("--index", type=int)
     g.add_argument("--offset", type=int)
     s.add_argument("--port", type=int)
+    s.add_argument("--to-server", action="store_true")
     s = sub.add_parser("vlan")
     s.add_argument("--qinq", action="store_true")
     s.add_argument("--id", dest="vid", type=int, default=100)
