@@ -1061,6 +1061,8 @@ static imap_cmd *refused_literal(ms_session *s, imap *im, const char *tag,
 	if (cl->kind == LIT_MESSAGE)
 		s->msg.active = false;
 	cl->len = cl->lit->mark;
+	while (cl->len > 0 && cl->buf[cl->len - 1] == ' ')
+		cl->len--;
 	cl->nlits--;
 	client_command(s, im, cl, ts);
 	cl->mode = MODE_LINE;
@@ -1506,12 +1508,14 @@ static void literal_start(ms_session *s, imap *im, ms_dir dir,
 {
 	imap_side *sd = side_of(im, dir);
 	size_t mark = sd->piece + m->at;
+	bool too_large = false;
 
 	sd->mode = MODE_LITERAL;
 	sd->kind = LIT_KEEP;
 	sd->lit_left = m->size;
 	sd->lit = NULL;
 	if (rc < 0 || m->size > s->cfg->max_literal) {
+		too_large = true;
 		/* skipped by count: what follows it is still framed */
 		if (rc < 0)
 			sd->lit_left = UINT64_MAX;
@@ -1524,7 +1528,7 @@ static void literal_start(ms_session *s, imap *im, ms_dir dir,
 	                   : append_literal(s, im, sd, mark, ts)) {
 		sd->kind = LIT_MESSAGE;
 	}
-	if (sd->nlits < LITS_MAX) {
+	if (!too_large && sd->nlits < LITS_MAX) {
 		sd->lit = &sd->lits[sd->nlits++];
 		*sd->lit = (ms_imap_lit){mark, sd->len, 0, m->size,
 		                         sd->kind == LIT_MESSAGE};
