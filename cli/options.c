@@ -65,6 +65,11 @@ static const char usage[] =
         "      --max-line BYTES         longest protocol line (8192)\n"
         "      --max-header BYTES       message header block kept (65536)\n"
         "      --max-pending N          commands awaiting a reply (128)\n"
+        "      --max-literal BYTES      largest IMAP literal taken "
+        "(1073741824)\n"
+        "      --max-imap-messages N    IMAP messages whose UID and flags "
+        "are kept\n"
+        "                               (100000)\n"
         "      --frag-max-datagrams N   IP datagrams being reassembled "
         "(1024)\n"
         "      --frag-memcap BYTES      bytes held for IP fragments "
@@ -99,6 +104,8 @@ enum {
 	O_MAX_LINE,
 	O_MAX_HEADER,
 	O_MAX_PENDING,
+	O_MAX_LITERAL,
+	O_MAX_IMAP_MESSAGES,
 	O_FRAG_DATAGRAMS,
 	O_FRAG_MEMCAP,
 	O_FRAG_TIMEOUT,
@@ -130,6 +137,8 @@ static const struct option longopts[] = {
         {"max-line", required_argument, NULL, O_MAX_LINE},
         {"max-header", required_argument, NULL, O_MAX_HEADER},
         {"max-pending", required_argument, NULL, O_MAX_PENDING},
+        {"max-literal", required_argument, NULL, O_MAX_LITERAL},
+        {"max-imap-messages", required_argument, NULL, O_MAX_IMAP_MESSAGES},
         {"frag-max-datagrams", required_argument, NULL, O_FRAG_DATAGRAMS},
         {"frag-memcap", required_argument, NULL, O_FRAG_MEMCAP},
         {"frag-timeout", required_argument, NULL, O_FRAG_TIMEOUT},
@@ -220,6 +229,9 @@ static bool parse_limit(ms_cli *cli, int c, const char *arg, FILE *err)
 		LIMIT(O_MAX_LINE, 64, 1u << 24, cli->core.max_line)
 		LIMIT(O_MAX_HEADER, 256, 1u << 26, cli->core.max_header)
 		LIMIT(O_MAX_PENDING, 1, 1u << 16, cli->core.max_pending)
+		LIMIT(O_MAX_LITERAL, 0, UINT64_MAX, cli->core.max_literal)
+		LIMIT(O_MAX_IMAP_MESSAGES, 0, 1u << 26,
+		      cli->core.max_imap_messages)
 		LIMIT(O_FRAG_DATAGRAMS, 0, 1u << 20,
 		      cli->frag.frag_max_datagrams)
 		LIMIT(O_FRAG_MEMCAP, 0, UINT32_MAX, cli->frag.frag_max_bytes)

@@ -22,6 +22,8 @@ static const ms_dissector_ops *ops_for(ms_proto p)
 	case MS_PROTO_SMTP:
 	case MS_PROTO_LMTP:
 		return &ms_smtp_ops;
+	case MS_PROTO_IMAP:
+		return &ms_imap_ops;
 	default:
 		return NULL;
 	}

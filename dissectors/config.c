@@ -9,6 +9,8 @@ void ms_config_default(ms_config *cfg)
 	cfg->max_line = MS_MAX_LINE_DEFAULT;
 	cfg->max_header = MS_MAX_HEADER_DEFAULT;
 	cfg->max_pending = MS_MAX_PENDING_DEFAULT;
+	cfg->max_literal = MS_MAX_LITERAL_DEFAULT;
+	cfg->max_imap_messages = MS_MAX_IMAP_MESSAGES_DEFAULT;
 	cfg->ports[25] = MS_PROTO_SMTP;
 	cfg->ports[587] = MS_PROTO_SMTP;
 	cfg->ports[465] = MS_PROTO_SMTP | MS_PORT_TLS;

@@ -19,6 +19,10 @@ typedef struct ms_config {
 	size_t max_line;      /* bytes in one protocol line */
 	size_t max_header;    /* bytes of a message's header block kept */
 	uint32_t max_pending; /* commands awaiting a reply */
+	/* IMAP: bytes in one literal, and messages of the selected mailbox
+	 * whose UID and flags are kept */
+	uint64_t max_literal;
+	uint32_t max_imap_messages;
 	uint16_t community_id_seed;
 	bool emit_lines;        /* MS_EV_LINE events, for the transcript */
 	bool emit_message_data; /* MS_EV_MESSAGE_DATA, for extraction */
@@ -28,6 +32,9 @@ typedef struct ms_config {
 #define MS_MAX_LINE_DEFAULT    8192
 #define MS_MAX_HEADER_DEFAULT  (64u << 10)
 #define MS_MAX_PENDING_DEFAULT 128
+
+#define MS_MAX_LITERAL_DEFAULT       (1ull << 30)
+#define MS_MAX_IMAP_MESSAGES_DEFAULT 100000
 
 /* Defaults: 25, 587 SMTP; 465 SMTP over TLS; 24 LMTP; 110 POP3 and 995
  * over TLS; 143 IMAP and 993 over TLS. */

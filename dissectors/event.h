@@ -49,6 +49,9 @@ typedef enum ms_event_type {
 	MS_EV_MESSAGE,
 	MS_EV_ANOMALY,
 	MS_EV_SESSION_END,
+	MS_EV_MAILBOX, /* IMAP: SELECT/EXAMINE/STATUS result */
+	MS_EV_FLAGS,   /* IMAP: a message's flags (FETCH FLAGS, STORE) */
+	MS_EV_EXPUNGE, /* IMAP: a message removed (EXPUNGE, VANISHED) */
 	/* One protocol line as seen on the wire, for the transcript; only
 	 * emitted when ms_config.emit_lines is set, never part of JSON. */
 	MS_EV_LINE,
@@ -178,7 +181,43 @@ typedef struct ms_ev_message {
 	bool accepted;
 	ms_reply final;
 	ms_str queue_id;
+	/* IMAP: the mailbox, the message's UID and sequence number (0 when
+	 * unknown), the body section (has_section; "" for the whole
+	 * message) and, for APPEND, the flags given */
+	ms_str mailbox;
+	uint32_t uid, seq;
+	bool has_section;
+	ms_str section;
+	const ms_str *flags;
+	size_t flag_count;
 } ms_ev_message;
+
+/* IMAP mailbox status (RFC 3501 §7.3.1, §7.1, §7.2.4); zero and false
+ * fields are unknown. */
+typedef struct ms_ev_mailbox {
+	ms_str mailbox;
+	bool has_exists, has_recent, has_flags, has_read_only;
+	uint32_t exists, recent, uidvalidity, uidnext;
+	bool read_only;
+	const ms_str *flags;
+	size_t flag_count;
+} ms_ev_mailbox;
+
+/* IMAP flags of one message (RFC 3501 §7.4.2 FLAGS); added and removed
+ * only when the message's previous flags were known (has_change). */
+typedef struct ms_ev_flags {
+	ms_str mailbox;
+	uint32_t seq, uid;
+	const ms_str *flags, *added, *removed;
+	size_t flag_count, added_count, removed_count;
+	bool has_change;
+} ms_ev_flags;
+
+/* IMAP EXPUNGE (RFC 3501 §7.4.1) or VANISHED (RFC 7162 §3.2.10). */
+typedef struct ms_ev_expunge {
+	ms_str mailbox;
+	uint32_t seq, uid; /* 0 when unknown */
+} ms_ev_expunge;
 
 typedef struct ms_ev_anomaly {
 	const char *code; /* documented in docs/anomalies.md */
@@ -251,6 +290,9 @@ typedef struct ms_event {
 		ms_ev_message message;
 		ms_ev_anomaly anomaly;
 		ms_ev_session_end end;
+		ms_ev_mailbox mailbox;
+		ms_ev_flags flags;
+		ms_ev_expunge expunge;
 		ms_ev_line line;
 		ms_ev_message_data data;
 		ms_ev_part part;

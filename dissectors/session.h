@@ -34,6 +34,7 @@ typedef struct ms_dissector_ops {
 
 extern const ms_dissector_ops ms_pop3_ops;
 extern const ms_dissector_ops ms_smtp_ops;
+extern const ms_dissector_ops ms_imap_ops;
 
 struct ms_session {
 	uint64_t id;

@@ -29,6 +29,9 @@ static const char *const event_names[] = {
         [MS_EV_MESSAGE] = "message",
         [MS_EV_ANOMALY] = "anomaly",
         [MS_EV_SESSION_END] = "session_end",
+        [MS_EV_MAILBOX] = "mailbox",
+        [MS_EV_FLAGS] = "flags",
+        [MS_EV_EXPUNGE] = "expunge",
         [MS_EV_LINE] = "line",
 };
 
@@ -368,6 +371,23 @@ static void add_attachments(json_sink *j, json_object *o,
 		put_u64(o, "parts", m->part_count);
 }
 
+/* IMAP: where the message is (RFC 3501 §2.3.1) and which part of it. */
+static void add_imap_message(json_sink *j, json_object *o,
+                             const ms_ev_message *m)
+{
+	if (m->mailbox.p)
+		put(o, "mailbox", new_str(j, m->mailbox));
+	if (m->uid)
+		put_u64(o, "uid", m->uid);
+	if (m->seq)
+		put_u64(o, "seq", m->seq);
+	if (m->has_section)
+		put(o, "section",
+		    new_str(j, m->section.p ? m->section : MS_STR_LIT("")));
+	if (m->flags)
+		put(o, "flags", new_str_list(j, m->flags, m->flag_count));
+}
+
 static void add_message(json_sink *j, json_object *o, const ms_ev_message *m)
 {
 	put_cstr(o, "direction", ms_dir_name(m->direction));
@@ -376,6 +396,7 @@ static void add_message(json_sink *j, json_object *o, const ms_ev_message *m)
 	if (m->number)
 		put_u64(o, "number", m->number);
 	put_str(j, o, "uidl", m->uidl);
+	add_imap_message(j, o, m);
 	put(o, "complete", json_object_new_boolean(m->complete));
 	if (m->partial)
 		put(o, "partial", json_object_new_boolean(true));
@@ -390,6 +411,50 @@ static void add_message(json_sink *j, json_object *o, const ms_ev_message *m)
 	if (m->headers)
 		add_headers(j, o, m->headers);
 	add_attachments(j, o, m);
+}
+
+static void add_mailbox(json_sink *j, json_object *o, const ms_ev_mailbox *m)
+{
+	put(o, "mailbox",
+	    new_str(j, m->mailbox.p ? m->mailbox : MS_STR_LIT("")));
+	if (m->has_exists)
+		put_u64(o, "exists", m->exists);
+	if (m->has_recent)
+		put_u64(o, "recent", m->recent);
+	if (m->uidvalidity)
+		put_u64(o, "uidvalidity", m->uidvalidity);
+	if (m->uidnext)
+		put_u64(o, "uidnext", m->uidnext);
+	if (m->has_flags)
+		put(o, "flags", new_str_list(j, m->flags, m->flag_count));
+	if (m->has_read_only)
+		put(o, "read_only", json_object_new_boolean(m->read_only));
+}
+
+static void add_flags(json_sink *j, json_object *o, const ms_ev_flags *f)
+{
+	if (f->mailbox.p)
+		put(o, "mailbox", new_str(j, f->mailbox));
+	if (f->seq)
+		put_u64(o, "seq", f->seq);
+	if (f->uid)
+		put_u64(o, "uid", f->uid);
+	put(o, "flags", new_str_list(j, f->flags, f->flag_count));
+	if (f->has_change) {
+		put(o, "added", new_str_list(j, f->added, f->added_count));
+		put(o, "removed",
+		    new_str_list(j, f->removed, f->removed_count));
+	}
+}
+
+static void add_expunge(json_sink *j, json_object *o, const ms_ev_expunge *e)
+{
+	if (e->mailbox.p)
+		put(o, "mailbox", new_str(j, e->mailbox));
+	if (e->seq)
+		put_u64(o, "seq", e->seq);
+	if (e->uid)
+		put_u64(o, "uid", e->uid);
 }
 
 static void add_end(json_object *o, const ms_ev_session_end *e)
@@ -459,6 +524,15 @@ static void add_body(json_sink *j, json_object *o, const ms_event *ev)
 		break;
 	case MS_EV_SESSION_END:
 		add_end(o, &ev->u.end);
+		break;
+	case MS_EV_MAILBOX:
+		add_mailbox(j, o, &ev->u.mailbox);
+		break;
+	case MS_EV_FLAGS:
+		add_flags(j, o, &ev->u.flags);
+		break;
+	case MS_EV_EXPUNGE:
+		add_expunge(j, o, &ev->u.expunge);
 		break;
 	case MS_EV_LINE:
 	case MS_EV_MESSAGE_DATA:

@@ -223,6 +223,9 @@ static void transcript_event(ms_sink *s, const ms_event *ev)
 		break;
 	case MS_EV_GREETING:
 	case MS_EV_COMMAND:
+	case MS_EV_MAILBOX:
+	case MS_EV_FLAGS:
+	case MS_EV_EXPUNGE:
 		break; /* their lines are already printed */
 	case MS_EV_MESSAGE_DATA:
 	case MS_EV_PART:

@@ -15,6 +15,7 @@ For each samples/NAME.pcap:
 Usage: golden.py MAILSCOPE SAMPLES_DIR [--update]
 """
 import json
+import re
 import os
 import subprocess
 import sys
@@ -72,6 +73,46 @@ def smtp_envelope(key, t, m):
     return problems
 
 
+def imap_section(sec):
+    """The truth's section as the client wrote it ("BODY[HEADER]",
+    "BINARY[2]", "BODY[]<1024>", "RFC822") to the event's form: the part
+    inside the brackets, "" for the whole message (json-events.md)."""
+    if sec is None:
+        return ""  # APPEND
+    m = re.match(r"(?:BODY|BINARY)(?:\.PEEK)?\[(.*)\](?:<[0-9.]*>)?$", sec)
+    if m:
+        return m.group(1)
+    return {"RFC822": "", "RFC822.HEADER": "HEADER",
+            "RFC822.TEXT": "TEXT"}.get(sec, sec)
+
+
+def imap_truth(t, events, info, tls_ports, matched):
+    """An IMAP message the client fetched or appended: the same bytes in
+    the same connection and section, in the same mailbox, with the same
+    UID and sequence number when the truth knows them."""
+    via = "APPEND" if t["command"] == "APPEND" else "FETCH"
+    cands = [e for e in events if e["event"] == "message" and
+             info[e["session"]][0] == t["client_port"] and
+             e["via"] == via and
+             e.get("section", "") == imap_section(t["section"]) and
+             e["sha256"] == t["sha256"] and id(e) not in matched]
+    if not cands:
+        if t["client_port"] in tls_ports:
+            return []
+        return [f"{t['command']} {t['mailbox']} uid {t.get('uid')} "
+                f"[{t['section']}] {t['size']} {t['sha256'][:12]} "
+                f"not reported"]
+    m = cands[0]
+    matched.add(id(m))
+    problems = []
+    # a value mailscope could not know is omitted from its event
+    for k in ("mailbox", "uid", "seq", "size"):
+        if t.get(k) is not None and k in m and m[k] != t[k]:
+            problems.append(f"{t['command']} uid {t.get('uid')}: {k} "
+                            f"{m.get(k)!r}, the client saw {t[k]!r}")
+    return problems
+
+
 def check_truth(name, events, truth):
     msgs, info = reported(events)
     tls_ports = {port for port, _, tls in info.values() if tls}
@@ -79,7 +120,9 @@ def check_truth(name, events, truth):
     for t in truth.get("messages", []):
         cmd = t.get("command") or t.get("via")
         if cmd in ("FETCH", "UID FETCH", "APPEND"):
-            continue  # IMAP: checked once the IMAP dissector lands
+            problems += [f"{name}: {p}" for p in
+                         imap_truth(t, events, info, tls_ports, matched)]
+            continue
         key = (t["client_port"], cmd, t.get("number", t.get("index")))
         m = msgs.get(key)
         if m is None:
