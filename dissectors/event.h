@@ -233,6 +233,9 @@ typedef struct ms_ev_session_end {
 	uint64_t bytes[2]; /* indexed by ms_dir */
 	uint64_t tls_bytes;
 	uint64_t commands, messages, gaps, gap_bytes, anomalies;
+	/* Only one direction carried bytes (a mirror port or tap that saw
+	 * one side): its name, else NULL. */
+	const char *one_sided;
 	/* POP3 */
 	bool has_update;
 	bool update_applied;
@@ -270,7 +273,7 @@ typedef enum ms_part_phase {
 typedef struct ms_ev_part {
 	ms_part_phase phase;
 	const struct ms_mime_part *part; /* at begin and end */
-	const uint8_t *p; /* decoded bytes, at data */
+	const uint8_t *p;                /* decoded bytes, at data */
 	size_t n;
 } ms_ev_part;
 

@@ -965,7 +965,16 @@ static bool multipart_push(ms_mime *m, const fields *f)
  * only be 7bit, 8bit or binary; encoded ones stay opaque leaves. */
 static bool message_push(ms_mime *m, const fields *f)
 {
-	if (codec_of(f->cte) != CODEC_IDENTITY || !depth_allows(m))
+	if (codec_of(f->cte) != CODEC_IDENTITY) {
+		/* A way to hide an attached message from scanners that
+		 * decode it (Suricata ticket 8649): say so. */
+		report(m, "mime_encoded_message",
+		       "message/%.*s with Content-Transfer-Encoding %.*s",
+		       (int)f->subtype.len, f->subtype.p, (int)f->cte.len,
+		       f->cte.p);
+		return false;
+	}
+	if (!depth_allows(m))
 		return false;
 	m->stack[m->depth].kind = FR_MESSAGE;
 	m->depth++;

@@ -474,6 +474,7 @@ static void add_end(json_object *o, const ms_ev_session_end *e)
 	put_u64(o, "gaps", e->gaps);
 	put_u64(o, "gap_bytes", e->gap_bytes);
 	put_u64(o, "anomalies", e->anomalies);
+	put_cstr(o, "one_sided", e->one_sided);
 	if (e->has_update) {
 		json_object *d = json_object_new_array();
 		for (size_t i = 0; i < e->deleted_count; i++)
