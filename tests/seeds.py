@@ -86,6 +86,64 @@ def pop3_stream(d):
     return turns
 
 
+IMAP_LINE = re.compile(r"^([CS]):?\s+(.*?)\s*$")
+
+
+def imap_dialogue(text):
+    """The IMAP example: prefixed lines ("C    a005" lacks its colon in
+    the text), a response wrapped over unprefixed lines (one line on the
+    wire), and a literal whose lines follow its "{n}"."""
+    start = text.find("* OK IMAP4rev1")
+    if start < 0:
+        return None
+    block = text[text.rfind("\n", 0, start) + 1:text.find("```", start)]
+    out = []
+    for line in block.splitlines():
+        m = IMAP_LINE.match(line)
+        if m:
+            out.append([m.group(1), m.group(2)])
+        elif line.strip() and out:
+            out[-1][1] += " " + line.strip()
+    return [tuple(x) for x in out]
+
+
+def imap_stream(d):
+    """Turns, with each literal's length counted from its lines."""
+    turns, i = [], 0
+    while i < len(d):
+        side, text = d[i]
+        m = re.search(r"\{(\d+)\}$", text)
+        if not m:
+            turns.append((side, text.encode() + b"\r\n"))
+            i += 1
+            continue
+        j = i + 1
+        while j < len(d) and d[j][1] != ")":
+            j += 1
+        literal = b"".join(t.encode() + b"\r\n" for _, t in d[i + 1:j])
+        head = text[:m.start()] + "{%d}" % len(literal)
+        turns.append((side, head.encode() + b"\r\n" + literal))
+        i = j
+    return turns
+
+
+def imap_expected(d):
+    """What the transcript shows: every line but a literal's content
+    (a message marker stands for it), the LOGIN password as ***."""
+    out, skip = [], False
+    for side, text in d:
+        if skip:
+            skip = text != ")"
+            if skip:
+                continue
+        words = text.split()
+        if side == "C" and len(words) > 3 and words[1].upper() == "LOGIN":
+            text = " ".join(words[:3]) + " ***"
+        out.append(f"{side}: {re.sub(r'{[0-9]+}$', '', text).rstrip()}")
+        skip = bool(re.search(r"\{\d+\}$", text))
+    return out
+
+
 def plain_stream(d):
     return [(side, text.encode() + b"\r\n") for side, text in d]
 
@@ -143,6 +201,9 @@ def event_sequence(exe, pcap):
 STATES = {
     "pop3": ["-- AUTHORIZATION -> TRANSACTION --",
              "-- TRANSACTION -> UPDATE --"],
+    "imap": ["-- NOT_AUTHENTICATED -> AUTHENTICATED --",
+             "-- AUTHENTICATED -> SELECTED --",
+             "-- SELECTED -> LOGOUT --"],
     "smtp": ["-- CONNECTED -> GREETED --", "-- GREETED -> MAIL --",
              "-- MAIL -> RCPT --", "-- RCPT -> DATA --",
              "-- DATA -> GREETED --", "-- GREETED -> QUIT --"],
@@ -180,7 +241,20 @@ def main():
                           end.get("update_applied") is True and
                           end["reason"] == "quit", end)
                 count += 1
-    check("dialogues found", count >= 3, count)
+            d = imap_dialogue(text)
+            if d:
+                pcap = os.path.join(tmp, f"{fn}.imap.pcap")
+                mkpcap.write(pcap, 143, imap_stream(d))
+                got = [re.sub(r" ?\{[0-9]+\}$", "", l)
+                       for l in transcript(exe, pcap)]
+                ok, first_missing = in_order(imap_expected(d), got)
+                check(f"{fn} (imap) printed back", ok,
+                      f"missing from here: {first_missing!r}\n" +
+                      "\n".join(got))
+                ok, first_missing = in_order(STATES["imap"], got)
+                check(f"{fn} (imap) states", ok, first_missing)
+                count += 1
+    check("dialogues found", count >= 4, count)
     for f in failures:
         print("FAIL:", f)
     print(f"{passed} passed, {len(failures)} failed")
