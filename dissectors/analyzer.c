@@ -155,8 +155,7 @@ static ms_session *session_new(ms_analyzer *a, const ms_flow_info *fi,
 	s->emit_user = a;
 	s->start = s->last = fi->ts;
 	s->midstream = fi->midstream;
-	if (ms_message_init(&s->msg, a->cfg->max_header) ||
-	    (s->ops && !(s->state = s->ops->create(s)))) {
+	if (ms_message_init(&s->msg, a->cfg->max_header)) {
 		ms_message_free(&s->msg);
 		free(s);
 		return NULL;
@@ -200,6 +199,21 @@ static void *on_open(void *user, const ms_flow_info *fi, bool *swap)
 	return session_new(a, fi, ports[fi->server_port]);
 }
 
+/* The protocol's state, made with the session's first byte: a flood of
+ * connections that never carry data costs only the small ms_session. A
+ * session whose state cannot be had is counted, no longer parsed. */
+static bool parsing(ms_session *s, ms_time ts)
+{
+	if (s->tls || !s->ops)
+		return false;
+	if (!s->state && !(s->state = s->ops->create(s))) {
+		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "out_of_memory",
+		                   "the session is counted, not parsed");
+		s->ops = NULL;
+	}
+	return s->state != NULL;
+}
+
 static void on_data(void *app, int dir, const uint8_t *p, size_t n, ms_time ts)
 {
 	ms_session *s = app;
@@ -210,7 +224,7 @@ static void on_data(void *app, int dir, const uint8_t *p, size_t n, ms_time ts)
 		ms_session_check_tls(s, p, n, ts);
 	if (s->tls)
 		s->tls_bytes += n;
-	else if (s->ops) /* protocols without a dissector are counted only */
+	else if (parsing(s, ts)) /* protocols without a dissector: counted */
 		s->ops->data(s, s->state, (ms_dir)dir, p, n, ts);
 }
 
@@ -223,7 +237,7 @@ static void on_gap(void *app, int dir, uint64_t n, ms_time ts)
 	s->last = ts;
 	ms_session_anomaly(s, ts, (ms_dir)dir, "gap", "%llu bytes missing",
 	                   (unsigned long long)n);
-	if (!s->tls && s->ops)
+	if (parsing(s, ts))
 		s->ops->gap(s, s->state, (ms_dir)dir, n, ts);
 }
 
@@ -260,7 +274,7 @@ static void on_close(void *app, ms_close_reason reason, ms_time ts)
 
 	memset(&ev, 0, sizeof(ev));
 	e->state = s->tls ? "TLS" : "";
-	if (s->ops)
+	if (s->state)
 		s->ops->end(s, s->state, e, ts);
 	/* A goodbye the protocol saw explains a FIN better than "fin". */
 	e->reason = s->end_reason && reason == MS_CLOSE_FIN
@@ -280,7 +294,7 @@ static void on_close(void *app, ms_close_reason reason, ms_time ts)
 		                                   ? MS_DIR_TO_SERVER
 		                                   : MS_DIR_TO_CLIENT);
 	ms_session_emit(s, &ev, MS_EV_SESSION_END, ts);
-	if (s->ops)
+	if (s->state)
 		s->ops->destroy(s->state);
 	ms_message_free(&s->msg);
 	free(s);

@@ -10,7 +10,7 @@ size_t ms_copy_bounded(char *dst, size_t cap, const char *src, size_t n)
 	return n;
 }
 
-#define CMDQ_FIRST 4
+#define CMDQ_FIRST 2
 
 int ms_cmdq_init(ms_cmdq *q, size_t max)
 {
@@ -118,11 +118,18 @@ void ms_reply_reset(ms_reply_acc *r)
 	r->bytes = 0;
 }
 
+void ms_reply_free(ms_reply_acc *r)
+{
+	free(r->lines_buf);
+	r->lines_buf = NULL;
+}
+
 void ms_reply_keep_line(ms_reply_acc *r, const char *p, size_t n)
 {
-	size_t room = sizeof(r->lines_buf) - r->lines_used;
+	size_t room = MS_REPLY_LINES_BYTES - r->lines_used;
 
-	if (r->nlines == MS_REPLY_LINES_MAX)
+	if (r->nlines == MS_REPLY_LINES_MAX ||
+	    (!r->lines_buf && !(r->lines_buf = malloc(MS_REPLY_LINES_BYTES))))
 		return;
 	n = ms_copy_bounded(r->lines_buf + r->lines_used, room, p, n);
 	r->lines[r->nlines++] = (ms_str){r->lines_buf + r->lines_used, n};

@@ -78,8 +78,9 @@ typedef struct ms_reply_acc {
 	size_t resp_code_len;
 	char text[MS_REPLY_TEXT_MAX];
 	size_t text_len;
-	/* each line's text, for multi-line SMTP replies */
-	char lines_buf[MS_REPLY_LINES_BYTES];
+	/* each line's text, for multi-line SMTP replies; allocated with
+	 * the first (most replies are one line) */
+	char *lines_buf;
 	size_t lines_used;
 	ms_str lines[MS_REPLY_LINES_MAX];
 	size_t nlines;
@@ -88,6 +89,7 @@ typedef struct ms_reply_acc {
 } ms_reply_acc;
 
 void ms_reply_reset(ms_reply_acc *r);
+void ms_reply_free(ms_reply_acc *r);
 /* Counts a line of the reply as it was on the wire. */
 static inline void ms_reply_count(ms_reply_acc *r, size_t raw_len)
 {

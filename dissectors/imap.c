@@ -1793,6 +1793,7 @@ static void imap_destroy(void *st)
 			inflateEnd(&im->side[d].z);
 	}
 	free(im->zout);
+	ms_reply_free(&im->reply);
 	free(im->cmds);
 	free(im->msgs);
 	free(im);

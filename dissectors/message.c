@@ -10,18 +10,14 @@ int ms_message_init(ms_message *m, size_t max_header)
 {
 	memset(m, 0, sizeof(*m));
 	m->hdr_max = max_header;
-	m->sha = EVP_MD_CTX_new();
-	if (!m->sha) {
-		ms_message_free(m);
-		return -1;
-	}
-	return 0;
+	return 0; /* everything else comes with the first message */
 }
 
 void ms_message_free(ms_message *m)
 {
 	free(m->hdr);
 	free(m->dec);
+	free(m->addrs);
 	EVP_MD_CTX_free(m->sha);
 	ms_mime_free(m->mime);
 	ms_rfc2047_free(m->words);
@@ -35,6 +31,8 @@ void ms_message_free(ms_message *m)
  * (the message is then hashed but not decoded). */
 static bool decoders_ready(ms_message *m)
 {
+	if (!m->sha)
+		m->sha = EVP_MD_CTX_new();
 	if (!m->mime)
 		m->mime = ms_mime_new(NULL);
 	if (!m->words)
@@ -43,16 +41,22 @@ static bool decoders_ready(ms_message *m)
 		m->dec = malloc(m->hdr_max ? m->hdr_max : 1);
 	if (!m->hdr)
 		m->hdr = malloc(m->hdr_max ? m->hdr_max : 1);
-	return m->mime && m->words && m->dec && m->hdr;
+	if (!m->addrs)
+		m->addrs = malloc(2 * MS_MAX_ADDR_FIELDS * sizeof(*m->addrs));
+	return m->sha && m->mime && m->words && m->dec && m->hdr && m->addrs;
 }
 
 void ms_message_begin(ms_message *m)
 {
-	EVP_DigestInit_ex(m->sha, EVP_sha256(), NULL);
-	if (decoders_ready(m))
+	/* Out of memory, the message is counted but neither hashed nor
+	 * decoded, and reported incomplete. */
+	m->ready = decoders_ready(m);
+	if (m->ready) {
+		EVP_DigestInit_ex(m->sha, EVP_sha256(), NULL);
 		ms_mime_begin(m->mime, m->part_cb, m->part_user);
+	}
 	m->hdr_len = 0;
-	m->in_headers = m->hdr != NULL;
+	m->in_headers = m->ready;
 	m->hdr_truncated = false;
 	m->active = true;
 	m->size = 0;
@@ -91,9 +95,10 @@ static void headers_append(ms_message *m, const uint8_t *p, size_t n)
 
 void ms_message_data(ms_message *m, const uint8_t *p, size_t n)
 {
-	EVP_DigestUpdate(m->sha, p, n);
-	if (m->mime)
+	if (m->ready) {
+		EVP_DigestUpdate(m->sha, p, n);
 		ms_mime_feed(m->mime, p, n);
+	}
 	m->size += n;
 	if (m->on_data)
 		m->on_data(m->on_data_user, p, n);
@@ -104,7 +109,7 @@ void ms_message_data(ms_message *m, const uint8_t *p, size_t n)
 void ms_message_gap(ms_message *m, uint64_t n)
 {
 	m->missing += n;
-	if (m->mime)
+	if (m->ready)
 		ms_mime_gap(m->mime, n);
 	/* Header fields after a hole could be anything: stop collecting. */
 	m->in_headers = false;
@@ -200,11 +205,12 @@ static void header_field(ms_message *m, ms_str name, ms_str value)
 		}
 	}
 	if (name.len == 2 && strncasecmp(name.p, "to", 2) == 0)
-		h->to_count = split_addresses(value, m->to, MS_MAX_ADDR_FIELDS,
-		                              h->to_count);
+		h->to_count = split_addresses(value, m->addrs,
+		                              MS_MAX_ADDR_FIELDS, h->to_count);
 	else if (name.len == 2 && strncasecmp(name.p, "cc", 2) == 0)
-		h->cc_count = split_addresses(value, m->cc, MS_MAX_ADDR_FIELDS,
-		                              h->cc_count);
+		h->cc_count =
+		        split_addresses(value, m->addrs + MS_MAX_ADDR_FIELDS,
+		                        MS_MAX_ADDR_FIELDS, h->cc_count);
 	else if (name.len == 8 && strncasecmp(name.p, "received", 8) == 0) {
 		/* Received fields are prepended by each hop (RFC 5321
 		 * §4.4): the first in the block is the last hop. */
@@ -253,9 +259,9 @@ static void headers_decode(ms_message *m)
 	words_decode(m, &h->x_mailer);
 	words_decode(m, &h->user_agent);
 	for (size_t i = 0; i < h->to_count; i++)
-		words_decode(m, &m->to[i]);
+		words_decode(m, &m->addrs[i]);
 	for (size_t i = 0; i < h->cc_count; i++)
-		words_decode(m, &m->cc[i]);
+		words_decode(m, &m->addrs[MS_MAX_ADDR_FIELDS + i]);
 }
 
 static void headers_parse(ms_message *m)
@@ -264,8 +270,8 @@ static void headers_parse(ms_message *m)
 	const char *p = m->hdr, *end = m->hdr + n;
 
 	memset(&m->headers, 0, sizeof(m->headers));
-	m->headers.to = m->to;
-	m->headers.cc = m->cc;
+	m->headers.to = m->addrs;
+	m->headers.cc = m->addrs + MS_MAX_ADDR_FIELDS;
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *colon;
@@ -287,7 +293,11 @@ bool ms_message_end(ms_message *m, ms_ev_message *ev)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	EVP_DigestFinal_ex(m->sha, md, &mdlen);
+	memset(md, 0, sizeof(md));
+	if (m->ready)
+		EVP_DigestFinal_ex(m->sha, md, &mdlen);
+	else
+		mdlen = 32;
 	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
 		ev->sha256[2 * i] = hex[md[i] >> 4];
 		ev->sha256[2 * i + 1] = hex[md[i] & 15];
@@ -295,7 +305,7 @@ bool ms_message_end(ms_message *m, ms_ev_message *ev)
 	ev->sha256[64] = '\0';
 	ev->size = m->size;
 	ev->missing_bytes = m->missing;
-	ev->complete = m->missing == 0;
+	ev->complete = m->missing == 0 && m->ready;
 	ev->headers = NULL;
 	if (m->hdr_len > 0) {
 		headers_parse(m);
@@ -304,7 +314,7 @@ bool ms_message_end(ms_message *m, ms_ev_message *ev)
 	}
 	ev->parts = NULL;
 	ev->part_count = 0;
-	if (m->mime) {
+	if (m->ready) {
 		ms_mime_end(m->mime);
 		ev->parts = ms_mime_parts(m->mime, &ev->part_count);
 	}

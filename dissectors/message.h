@@ -44,9 +44,10 @@ typedef struct ms_message {
 	bool in_headers;    /* still inside the header block */
 	bool hdr_truncated; /* the block was longer than hdr_max */
 	bool active;
+	bool ready; /* hashing and decoding (not when out of memory) */
 	uint64_t size, missing;
 	ms_headers headers;
-	ms_str to[MS_MAX_ADDR_FIELDS], cc[MS_MAX_ADDR_FIELDS];
+	ms_str *addrs;      /* To then Cc, MS_MAX_ADDR_FIELDS each */
 	bool words_flagged; /* a bad encoded word was reported */
 } ms_message;
 

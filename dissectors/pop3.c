@@ -75,7 +75,6 @@ static const struct verb_info {
         [V_UNKNOWN] = {"", 0},
 };
 
-#define SASL_MAX 4
 #define UIDL_MAX 64
 
 /* A UIDL listing entry (RFC 1939 §7). */
@@ -99,8 +98,7 @@ typedef struct pop3 {
 	size_t uid_count, uid_cap;
 	/* the SASL exchange of the AUTH at the queue's head */
 	bool sasl_active;
-	char sasl[SASL_MAX][MS_CMD_ARGS_MAX];
-	size_t sasl_len[SASL_MAX], sasl_count;
+	ms_sasl_exchange sasl;
 	/* reset for each reply */
 	bool in_reply; /* a multi-line reply's data lines follow */
 	bool in_message;
@@ -141,6 +139,8 @@ static void pop3_destroy(void *st)
 	ms_lines_free(&p->lines[0]);
 	ms_lines_free(&p->lines[1]);
 	ms_cmdq_free(&p->q);
+	ms_reply_free(&p->reply);
+	ms_sasl_free(&p->sasl);
 	free(p->marked);
 	free(p->uids);
 	free(p);
@@ -216,12 +216,10 @@ static void auth_begin(pop3 *p, const ms_cmd *c)
 	const char *ir = memchr(c->args, ' ', c->args_len);
 
 	p->sasl_active = true;
-	p->sasl_count = 0;
+	ms_sasl_start(&p->sasl);
 	if (ir) {
 		size_t n = c->args_len - (size_t)(ir + 1 - c->args);
-		p->sasl_len[0] =
-		        ms_copy_bounded(p->sasl[0], MS_CMD_ARGS_MAX, ir + 1, n);
-		p->sasl_count = 1;
+		ms_sasl_add(&p->sasl, ir + 1, n);
 	}
 }
 
@@ -253,11 +251,7 @@ static void client_sasl(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 {
 	ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_SASL, l->p, l->len, 0,
 	                l->bare_lf);
-	if (p->sasl_count < SASL_MAX) {
-		p->sasl_len[p->sasl_count] = ms_copy_bounded(
-		        p->sasl[p->sasl_count], MS_CMD_ARGS_MAX, l->p, l->len);
-		p->sasl_count++;
-	}
+	ms_sasl_add(&p->sasl, l->p, l->len);
 }
 
 /* An overlong line is reported once; its first max_line bytes are still
@@ -378,12 +372,9 @@ static void emit_auth(ms_session *s, pop3 *p, const ms_cmd *c, ms_time ts)
 		const char *sp = memchr(c->args, ' ', c->args_len);
 		ms_str mech = {c->args,
 		               sp ? (size_t)(sp - c->args) : c->args_len};
-		ms_str resp[SASL_MAX];
 		ms_sasl_result r;
 
-		for (size_t i = 0; i < p->sasl_count; i++)
-			resp[i] = (ms_str){p->sasl[i], p->sasl_len[i]};
-		ms_sasl_decode(mech, resp, p->sasl_count, buf, sizeof(buf), &r);
+		ms_sasl_finish(&p->sasl, mech, buf, sizeof(buf), &r);
 		a->mechanism = r.mechanism;
 		a->user = r.user;
 		a->password = r.password;

@@ -1,5 +1,6 @@
 #include "dissectors/sasl.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -114,4 +115,32 @@ void ms_sasl_decode(ms_str mechanism, const ms_str *responses, size_t n,
 	} else if (strcmp(out->mechanism, "XOAUTH2") == 0) {
 		decode_xoauth2(d, out);
 	}
+}
+
+void ms_sasl_add(ms_sasl_exchange *x, const char *p, size_t n)
+{
+	if (x->count == MS_SASL_RESPONSES ||
+	    (!x->buf &&
+	     !(x->buf = malloc(MS_SASL_RESPONSES * MS_SASL_RESPONSE_MAX))))
+		return;
+	n = n < MS_SASL_RESPONSE_MAX ? n : MS_SASL_RESPONSE_MAX;
+	memcpy(x->buf + x->count * MS_SASL_RESPONSE_MAX, p, n);
+	x->len[x->count++] = n;
+}
+
+void ms_sasl_finish(const ms_sasl_exchange *x, ms_str mechanism, char *buf,
+                    size_t cap, ms_sasl_result *out)
+{
+	ms_str resp[MS_SASL_RESPONSES];
+
+	for (size_t i = 0; i < x->count; i++)
+		resp[i] =
+		        (ms_str){x->buf + i * MS_SASL_RESPONSE_MAX, x->len[i]};
+	ms_sasl_decode(mechanism, resp, x->count, buf, cap, out);
+}
+
+void ms_sasl_free(ms_sasl_exchange *x)
+{
+	free(x->buf);
+	x->buf = NULL;
 }

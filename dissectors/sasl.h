@@ -25,4 +25,26 @@ typedef struct ms_sasl_result {
 void ms_sasl_decode(ms_str mechanism, const ms_str *responses, size_t n,
                     char *buf, size_t cap, ms_sasl_result *out);
 
+#define MS_SASL_RESPONSES    4
+#define MS_SASL_RESPONSE_MAX 1024
+
+/* The client's side of one SASL exchange, kept until the server's verdict.
+ * The buffer comes with the first response: most sessions have none. */
+typedef struct ms_sasl_exchange {
+	char *buf; /* MS_SASL_RESPONSES of MS_SASL_RESPONSE_MAX bytes */
+	size_t len[MS_SASL_RESPONSES], count;
+} ms_sasl_exchange;
+
+static inline void ms_sasl_start(ms_sasl_exchange *x)
+{
+	x->count = 0;
+}
+/* Keeps a response (base64 as sent); past MS_SASL_RESPONSES, or out of
+ * memory, it is dropped: the first ones are those that name the user. */
+void ms_sasl_add(ms_sasl_exchange *x, const char *p, size_t n);
+/* ms_sasl_decode over the responses kept. */
+void ms_sasl_finish(const ms_sasl_exchange *x, ms_str mechanism, char *buf,
+                    size_t cap, ms_sasl_result *out);
+void ms_sasl_free(ms_sasl_exchange *x);
+
 #endif

@@ -70,7 +70,6 @@ typedef enum client_mode {
 
 #define MAX_RCPT     256
 #define TX_BYTES     16384
-#define SASL_MAX     4
 #define NO_RCPT      0xffffu
 #define TX(m)        (&(m)->tx[(m)->cur])
 #define SLOT_OF(aux) ((aux) >> 16 & 1)
@@ -109,8 +108,7 @@ typedef struct smtp {
 	bool skip_partial[2];
 	bool data_after_gap;
 	bool bare_lf_flagged;
-	char sasl[SASL_MAX][MS_CMD_ARGS_MAX];
-	size_t sasl_len[SASL_MAX], sasl_count;
+	ms_sasl_exchange sasl;
 	/* Two transactions: the one the client's commands are building
 	 * (tx[cur]), and the previous one while its data awaits the verdict,
 	 * since a client may pipeline the next MAIL after the data (RFC 2920
@@ -548,13 +546,10 @@ static void emit_auth(ms_session *s, smtp *m, const ms_cmd *c, bool ok,
 	char buf[2 * MS_CMD_ARGS_MAX];
 	const char *sp = memchr(c->args, ' ', c->args_len);
 	ms_str mech = {c->args, sp ? (size_t)(sp - c->args) : c->args_len};
-	ms_str resp[SASL_MAX];
 	ms_sasl_result res;
 	ms_event ev;
 
-	for (size_t i = 0; i < m->sasl_count; i++)
-		resp[i] = (ms_str){m->sasl[i], m->sasl_len[i]};
-	ms_sasl_decode(mech, resp, m->sasl_count, buf, sizeof(buf), &res);
+	ms_sasl_finish(&m->sasl, mech, buf, sizeof(buf), &res);
 	memset(&ev, 0, sizeof(ev));
 	ev.u.auth.mechanism = res.mechanism;
 	ev.u.auth.user = res.user;
@@ -743,14 +738,12 @@ static void auth_command(smtp *m, ms_cmd *c)
 {
 	const char *sp = memchr(c->args, ' ', c->args_len);
 
-	m->sasl_count = 0;
+	ms_sasl_start(&m->sasl);
 	m->mode = C_SASL;
 	if (!sp)
 		return;
 	c->redact_from = (size_t)(sp - c->args) + 1;
-	m->sasl_len[0] = ms_copy_bounded(m->sasl[0], MS_CMD_ARGS_MAX, sp + 1,
-	                                 c->args_len - c->redact_from);
-	m->sasl_count = 1;
+	ms_sasl_add(&m->sasl, sp + 1, c->args_len - c->redact_from);
 }
 
 /* "BDAT" SP chunk-size [SP "LAST"] (RFC 3030 §2). */
@@ -861,11 +854,7 @@ static void client_sasl(ms_session *s, smtp *m, const ms_line *l, ms_time ts)
 {
 	ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_SASL, l->p, l->len, 0,
 	                l->bare_lf);
-	if (m->sasl_count < SASL_MAX) {
-		m->sasl_len[m->sasl_count] = ms_copy_bounded(
-		        m->sasl[m->sasl_count], MS_CMD_ARGS_MAX, l->p, l->len);
-		m->sasl_count++;
-	}
+	ms_sasl_add(&m->sasl, l->p, l->len);
 }
 
 static void client_line(ms_session *s, smtp *m, const ms_line *l,
@@ -1013,6 +1002,8 @@ static void smtp_destroy(void *st)
 	ms_lines_free(&m->lines[0]);
 	ms_lines_free(&m->lines[1]);
 	ms_cmdq_free(&m->q);
+	ms_reply_free(&m->reply);
+	ms_sasl_free(&m->sasl);
 	for (int i = 0; i < 2; i++) {
 		free(m->tx[i].rcpt);
 		free(m->tx[i].buf);
