@@ -1413,6 +1413,7 @@ static bool fetch_literal(ms_session *s, imap *im, const imap_side *sd,
 		s->msg.active = false;
 		return false;
 	}
+	s->msg.cut = im->msg.partial;
 	im->msg.direction = MS_DIR_TO_CLIENT;
 	im->msg.via = "FETCH";
 	im->msg.seq = seq;

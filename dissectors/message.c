@@ -27,6 +27,47 @@ void ms_message_free(ms_message *m)
 	m->words = NULL;
 }
 
+/* The MIME decoder reports through these, so that a cut message's
+ * findings can be left out. */
+static void fwd_part_begin(void *user, const ms_mime_part *part)
+{
+	ms_message *m = user;
+
+	if (m->part_cb && m->part_cb->part_begin)
+		m->part_cb->part_begin(m->part_user, part);
+}
+
+static void fwd_part_data(void *user, const uint8_t *p, size_t n)
+{
+	ms_message *m = user;
+
+	if (m->part_cb && m->part_cb->part_data)
+		m->part_cb->part_data(m->part_user, p, n);
+}
+
+static void fwd_part_end(void *user, const ms_mime_part *part)
+{
+	ms_message *m = user;
+
+	if (m->part_cb && m->part_cb->part_end)
+		m->part_cb->part_end(m->part_user, part);
+}
+
+static void fwd_anomaly(void *user, const char *code, const char *detail)
+{
+	ms_message *m = user;
+
+	if (!m->cut && m->part_cb && m->part_cb->anomaly)
+		m->part_cb->anomaly(m->part_user, code, detail);
+}
+
+static const ms_mime_callbacks forward = {
+        .part_begin = fwd_part_begin,
+        .part_data = fwd_part_data,
+        .part_end = fwd_part_end,
+        .anomaly = fwd_anomaly,
+};
+
 /* The decoders, at the first message: returns false when out of memory
  * (the message is then hashed but not decoded). */
 static bool decoders_ready(ms_message *m)
@@ -53,9 +94,10 @@ void ms_message_begin(ms_message *m)
 	m->ready = decoders_ready(m);
 	if (m->ready) {
 		EVP_DigestInit_ex(m->sha, EVP_sha256(), NULL);
-		ms_mime_begin(m->mime, m->part_cb, m->part_user);
+		ms_mime_begin(m->mime, &forward, m);
 	}
 	m->hdr_len = 0;
+	m->cut = false;
 	m->in_headers = m->ready;
 	m->hdr_truncated = false;
 	m->active = true;

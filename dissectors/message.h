@@ -45,6 +45,10 @@ typedef struct ms_message {
 	bool hdr_truncated; /* the block was longer than hdr_max */
 	bool active;
 	bool ready; /* hashing and decoding (not when out of memory) */
+	/* Set by the dissector after begin when the transfer carries only
+	 * part of the message (POP3 TOP, an IMAP partial FETCH): its cut
+	 * MIME structure is expected, not an anomaly. */
+	bool cut;
 	uint64_t size, missing;
 	ms_headers headers;
 	ms_str *addrs;      /* To then Cc, MS_MAX_ADDR_FIELDS each */

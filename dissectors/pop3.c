@@ -607,6 +607,7 @@ static void server_status(ms_session *s, pop3 *p, const ms_line *l, ms_time ts)
 		p->in_message = true;
 		p->msg_number = parse_number(c->args, c->args_len);
 		ms_message_begin(&s->msg);
+		s->msg.cut = c->kind == V_TOP; /* headers and n lines */
 	}
 }
 
