@@ -699,7 +699,7 @@ static void server_line(ms_session *s, smtp *m, const ms_line *l, ms_time ts)
 	const ms_cmd *c = ms_cmdq_head(&m->q);
 	bool last;
 	const char *t;
-	size_t tl, el, skip;
+	size_t tl;
 
 	if (l->len < 3 || !is_digit(l->p[0]) || !is_digit(l->p[1]) ||
 	    !is_digit(l->p[2]) ||
@@ -717,7 +717,8 @@ static void server_line(ms_session *s, smtp *m, const ms_line *l, ms_time ts)
 	if (m->reply.line_count == 0) {
 		m->reply.code = (l->p[0] - '0') * 100 + (l->p[1] - '0') * 10 +
 		                (l->p[2] - '0');
-		el = enhanced_len(t, tl);
+		size_t el = enhanced_len(t, tl);
+		size_t skip;
 		skip = el ? el + (el < tl) : 0; /* the code and its space */
 		m->reply.enhanced_len = ms_copy_bounded(
 		        m->reply.enhanced, sizeof(m->reply.enhanced), t, el);
@@ -1028,10 +1029,11 @@ static void smtp_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 
 	if (dir == MS_DIR_TO_SERVER && m->mode == C_BDAT &&
 	    ms_lines_pending(&m->lines[dir]) == 0) {
-		uint64_t in_chunk = n < m->bdat_left ? n : m->bdat_left;
+		bool beyond = n > m->bdat_left; /* commands were lost too */
+		uint64_t in_chunk = beyond ? m->bdat_left : n;
 		ms_message_gap(&s->msg, in_chunk);
 		chunk_advance(s, m, in_chunk, ts);
-		if (in_chunk == n)
+		if (!beyond)
 			return;
 	}
 	if (dir == MS_DIR_TO_SERVER && m->mode == C_DATA &&

@@ -146,10 +146,9 @@ static const char *ext_of(const ms_mime_part *p)
  * spaces go (no hidden files, no "." or ".."); at most NAME_MAX_BYTES
  * bytes, cut at a UTF-8 character boundary. An empty result means the
  * caller names the part itself. */
-static void safe_name(ms_str in, char *out, size_t cap)
+static void safe_name(ms_str in, char out[NAME_MAX_BYTES + 1])
 {
-	size_t o = 0,
-	       limit = cap - 1 < NAME_MAX_BYTES ? cap - 1 : NAME_MAX_BYTES;
+	size_t o = 0, limit = NAME_MAX_BYTES;
 
 	for (size_t i = 0; i < in.len && o < limit; i++) {
 		unsigned char c = (unsigned char)in.p[i];
@@ -281,7 +280,7 @@ static void place_parts(extract *x, open_msg *om, const ms_event *ev,
 			unlinkat(x->dirfd, om->parts[i].tmp, 0);
 			continue;
 		}
-		safe_name(p->filename, name, sizeof(name));
+		safe_name(p->filename, name);
 		if (!*name)
 			snprintf(name, sizeof(name), "part-%u.%s", p->index,
 			         ext_of(p));

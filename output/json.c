@@ -206,11 +206,11 @@ static void add_headers(json_sink *j, json_object *o, const ms_headers *h)
 static json_object *new_upper(json_sink *j, ms_str v)
 {
 	char buf[64];
-	size_t n = v.len < sizeof(buf) ? v.len : sizeof(buf);
+	size_t n = 0;
 
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (char)(v.p[i] >= 'a' && v.p[i] <= 'z' ? v.p[i] - 32
-		                                               : v.p[i]);
+	for (; n < v.len && n < sizeof(buf); n++)
+		buf[n] = (char)(v.p[n] >= 'a' && v.p[n] <= 'z' ? v.p[n] - 32
+		                                               : v.p[n]);
 	return new_str(j, (ms_str){buf, n});
 }
 
@@ -251,11 +251,11 @@ static json_object *new_params(json_sink *j, const ms_smtp_params *p)
 	json_object *o = json_object_new_object();
 	bool bad_size = p->size.p && !put_size(o, p->size);
 
-	if (p->body.p)
+	if (p->body.len) /* an empty value is no keyword */
 		put(o, "body", new_upper(j, p->body));
 	if (p->smtputf8)
 		put(o, "smtputf8", json_object_new_boolean(true));
-	if (p->ret.p)
+	if (p->ret.len)
 		put(o, "ret", new_upper(j, p->ret));
 	put_str(j, o, "envid", p->envid);
 	if (p->notify.len)

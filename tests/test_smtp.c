@@ -494,10 +494,10 @@ static void reply_str(const char *wire, char *out, size_t cap)
 	FILE *f = fmemopen(out, cap, "w");
 	const char *t = wire + 4, *eol = strchr(wire, '\r');
 	size_t tl = (size_t)(eol - t), el = 0, nlines = 0;
-	int dots = 0;
 
 	ck_assert_ptr_nonnull(f);
 	if (tl > 0 && strchr("245", t[0]) && t[1] == '.') {
+		int dots = 0;
 		for (el = 2; el < tl &&
 		             (t[el] == '.' || (t[el] >= '0' && t[el] <= '9'));
 		     el++)
