@@ -1,6 +1,8 @@
 #define _GNU_SOURCE /* memmem */
 #include "dissectors/message.h"
 
+#include "dissectors/header.h"
+
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,36 +159,6 @@ void ms_message_gap(ms_message *m, uint64_t n)
 	m->in_headers = false;
 }
 
-/* Unfolds the header block in place: a line ending followed by white
- * space continues the field (RFC 5322 §2.2.3). Fields become one line
- * each, separated by '\n'. */
-static size_t headers_unfold(char *h, size_t n)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (h[i] == '\r' && i + 1 < n && h[i + 1] == '\n')
-			continue;
-		if (h[i] == '\n' && i + 1 < n &&
-		    (h[i + 1] == ' ' || h[i + 1] == '\t'))
-			continue;
-		h[o++] = h[i];
-	}
-	return o;
-}
-
-static ms_str str_trim(const char *p, size_t n)
-{
-	while (n > 0 && (*p == ' ' || *p == '\t')) {
-		p++;
-		n--;
-	}
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
-	                 p[n - 1] == '\r' || p[n - 1] == '\n'))
-		n--;
-	return (ms_str){p, n};
-}
-
 /* Splits an address list at commas outside quotes, comments and angle
  * brackets (RFC 5322 §3.4). */
 static size_t split_addresses(ms_str v, ms_str *out, size_t max, size_t have)
@@ -212,7 +184,7 @@ static size_t split_addresses(ms_str v, ms_str *out, size_t max, size_t have)
 		else if ((c == ')' || c == '>') && depth > 0)
 			depth--;
 		else if (c == ',' && depth == 0) {
-			ms_str a = str_trim(v.p + start, i - start);
+			ms_str a = ms_header_trim(v.p + start, i - start);
 			if (a.len > 0)
 				out[have++] = a;
 			start = i + 1;
@@ -221,8 +193,9 @@ static size_t split_addresses(ms_str v, ms_str *out, size_t max, size_t have)
 	return have;
 }
 
-static void header_field(ms_message *m, ms_str name, ms_str value)
+static void header_field(void *user, ms_str name, ms_str value)
 {
+	ms_message *m = user;
 	ms_headers *h = &m->headers;
 	static const struct {
 		const char *name;
@@ -308,25 +281,11 @@ static void headers_decode(ms_message *m)
 
 static void headers_parse(ms_message *m)
 {
-	size_t n = headers_unfold(m->hdr, m->hdr_len);
-	const char *p = m->hdr, *end = m->hdr + n;
-
 	memset(&m->headers, 0, sizeof(m->headers));
 	m->headers.to = m->addrs;
 	m->headers.cc = m->addrs + MS_MAX_ADDR_FIELDS;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *colon;
-
-		if (!eol)
-			eol = end;
-		colon = memchr(p, ':', (size_t)(eol - p));
-		if (colon && colon > p)
-			header_field(
-			        m, str_trim(p, (size_t)(colon - p)),
-			        str_trim(colon + 1, (size_t)(eol - colon - 1)));
-		p = eol + 1;
-	}
+	ms_header_fields(m->hdr, ms_header_unfold(m->hdr, m->hdr_len),
+	                 header_field, m);
 }
 
 bool ms_message_end(ms_message *m, ms_ev_message *ev)

@@ -10,6 +10,8 @@
  */
 #include "dissectors/mime.h"
 
+#include "dissectors/header.h"
+
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -233,18 +235,6 @@ static bool is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
-static ms_str trim(const char *p, size_t n)
-{
-	while (n > 0 && (is_wsp(*p) || *p == '\r' || *p == '\n')) {
-		p++;
-		n--;
-	}
-	while (n > 0 &&
-	       (is_wsp(p[n - 1]) || p[n - 1] == '\r' || p[n - 1] == '\n'))
-		n--;
-	return (ms_str){p, n};
-}
-
 static bool str_is(ms_str s, const char *lit)
 {
 	return s.len == strlen(lit) && strncasecmp(s.p, lit, s.len) == 0;
@@ -327,7 +317,7 @@ static const char *param_value(param *pa, const char *p, const char *end)
 		return q < end ? q + 1 : end;
 	} else {
 		const char *semi = memchr(p, ';', (size_t)(end - p));
-		ms_str v = trim(p, (size_t)((semi ? semi : end) - p));
+		ms_str v = ms_header_trim(p, (size_t)((semi ? semi : end) - p));
 		pa->value = v.p;
 		pa->value_len = v.len;
 		return semi ? semi : end;
@@ -347,7 +337,7 @@ static void params_parse(ms_mime *m, const char *p, const char *end, plist *l)
 
 		if (!eq || (semi && semi < eq))
 			continue; /* a parameter without a value */
-		name = trim(p, (size_t)(eq - p));
+		name = ms_header_trim(p, (size_t)(eq - p));
 		p = eq + 1;
 		while (p < end && is_wsp(*p))
 			p++;
@@ -503,17 +493,6 @@ static bool param_get(ms_mime *m, const plist *l, const char *name, bool words,
 
 /* ---- header fields ---------------------------------------------------- */
 
-/* RFC 5322 §2.2.3: a line break followed by white space is folding. */
-static size_t unfold(char *h, size_t n)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (h[i] != '\n' || i + 1 >= n || !is_wsp(h[i + 1]))
-			h[o++] = h[i];
-	return o;
-}
-
 /* RFC 2045 §5.1: type "/" subtype *(";" parameter). A value without a
  * "/" leaves the type empty, which means the default (§5.2). */
 static void content_type_parse(ms_mime *m, ms_str v, fields *f)
@@ -524,9 +503,9 @@ static void content_type_parse(ms_mime *m, ms_str v, fields *f)
 	        memchr(v.p, '/', (size_t)((semi ? semi : end) - v.p));
 
 	if (slash) {
-		ms_str t = trim(v.p, (size_t)(slash - v.p));
-		ms_str s = trim(slash + 1,
-		                (size_t)((semi ? semi : end) - slash - 1));
+		ms_str t = ms_header_trim(v.p, (size_t)(slash - v.p));
+		ms_str s = ms_header_trim(
+		        slash + 1, (size_t)((semi ? semi : end) - slash - 1));
 		if (t.len > 0 && s.len > 0) {
 			f->type = t;
 			f->subtype = s;
@@ -541,7 +520,8 @@ static void disposition_parse(ms_mime *m, ms_str v, fields *f)
 {
 	const char *semi = memchr(v.p, ';', v.len);
 
-	f->disposition = trim(v.p, semi ? (size_t)(semi - v.p) : v.len);
+	f->disposition =
+	        ms_header_trim(v.p, semi ? (size_t)(semi - v.p) : v.len);
 	if (semi)
 		params_parse(m, semi, v.p + v.len, &f->cd);
 }
@@ -560,27 +540,28 @@ static void field_take(ms_mime *m, ms_str name, ms_str v, fields *f)
 		f->content_id = v;
 }
 
+/* A part's header fields, for ms_header_fields. */
+typedef struct field_ctx {
+	ms_mime *m;
+	fields *f;
+} field_ctx;
+
+static void field_each(void *user, ms_str name, ms_str value)
+{
+	field_ctx *c = user;
+
+	field_take(c->m, name, value, c->f);
+}
+
 static void fields_parse(ms_mime *m, fields *f)
 {
-	size_t n = unfold(m->hdr, m->hdr_len);
-	const char *p = m->hdr, *end = m->hdr + n;
+	field_ctx c = {m, f};
 
 	memset(f, 0, sizeof(*f));
 	f->ct.v = m->params;
 	f->cd.v = m->params + m->lim.max_params;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *colon;
-
-		if (!eol)
-			eol = end;
-		colon = memchr(p, ':', (size_t)(eol - p));
-		if (colon && colon > p)
-			field_take(m, trim(p, (size_t)(colon - p)),
-			           trim(colon + 1, (size_t)(eol - colon - 1)),
-			           f);
-		p = eol + 1;
-	}
+	ms_header_fields(m->hdr, ms_header_unfold(m->hdr, m->hdr_len),
+	                 field_each, &c);
 }
 
 /* ---- decoded output --------------------------------------------------- */
