@@ -62,6 +62,10 @@ static const char usage[] =
         "(536870912)\n"
         "      --idle-timeout S         established flow idle timeout (600)\n"
         "      --half-open-timeout S    half-open/closed flow timeout (30)\n"
+        "      --overlap-window BYTES   delivered bytes kept per direction to "
+        "catch\n"
+        "                               retransmissions that rewrite them "
+        "(4096)\n"
         "      --max-line BYTES         longest protocol line (8192)\n"
         "      --max-header BYTES       message header block kept (65536)\n"
         "      --max-pending N          commands awaiting a reply (128)\n"
@@ -101,6 +105,7 @@ enum {
 	O_MEMCAP,
 	O_IDLE,
 	O_HALF_OPEN,
+	O_OVERLAP_WINDOW,
 	O_MAX_LINE,
 	O_MAX_HEADER,
 	O_MAX_PENDING,
@@ -134,6 +139,7 @@ static const struct option longopts[] = {
         {"memcap", required_argument, NULL, O_MEMCAP},
         {"idle-timeout", required_argument, NULL, O_IDLE},
         {"half-open-timeout", required_argument, NULL, O_HALF_OPEN},
+        {"overlap-window", required_argument, NULL, O_OVERLAP_WINDOW},
         {"max-line", required_argument, NULL, O_MAX_LINE},
         {"max-header", required_argument, NULL, O_MAX_HEADER},
         {"max-pending", required_argument, NULL, O_MAX_PENDING},
@@ -226,6 +232,7 @@ static bool parse_limit(ms_cli *cli, int c, const char *arg, FILE *err)
 		LIMIT(O_MEMCAP, 0, UINT64_MAX, r->global_bytes)
 		LIMIT(O_IDLE, 1, 86400 * 7, r->idle_timeout_s)
 		LIMIT(O_HALF_OPEN, 1, 86400 * 7, r->half_open_timeout_s)
+		LIMIT(O_OVERLAP_WINDOW, 0, 1u << 20, r->overlap_window)
 		LIMIT(O_MAX_LINE, 64, 1u << 24, cli->core.max_line)
 		LIMIT(O_MAX_HEADER, 256, 1u << 26, cli->core.max_header)
 		LIMIT(O_MAX_PENDING, 1, 1u << 16, cli->core.max_pending)

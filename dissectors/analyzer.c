@@ -272,6 +272,10 @@ static void on_close(void *app, ms_close_reason reason, ms_time ts)
 	ms_event ev;
 	ms_ev_session_end *e = &ev.u.end;
 
+	if (reason == MS_CLOSE_EVICTED)
+		ms_session_anomaly(s, ts, MS_DIR_TO_SERVER, "limit_flows",
+		                   "evicted: more than %u flows at once",
+		                   (unsigned)s->cfg->reasm.max_flows);
 	memset(&ev, 0, sizeof(ev));
 	e->state = s->tls ? "TLS" : "";
 	if (s->state)

@@ -24,6 +24,11 @@ typedef struct stream {
 	uint32_t isn, next_seq, fin_seq, max_acked;
 	held *held; /* sorted by seq, never overlapping */
 	uint32_t held_bytes;
+	/* The last bytes handed over, ending at next_seq, so that a
+	 * retransmission that rewrites them is noticed: recent_fill bytes
+	 * of a ring of lim.overlap_window, written at recent_pos. */
+	uint8_t *recent;
+	uint32_t recent_fill, recent_pos;
 } stream;
 
 typedef enum flow_state {
@@ -65,6 +70,7 @@ void ms_reasm_limits_default(ms_reasm_limits *l)
 	l->global_bytes = MS_GLOBAL_BYTES_DEFAULT;
 	l->idle_timeout_s = MS_IDLE_TIMEOUT_DEFAULT;
 	l->half_open_timeout_s = MS_HALF_OPEN_TIMEOUT_DEFAULT;
+	l->overlap_window = MS_OVERLAP_WINDOW_DEFAULT;
 }
 
 /* ---- the flow table ------------------------------------------------- */
@@ -243,11 +249,76 @@ static void stream_free_held(ms_reasm *r, stream *st)
 		free(h);
 	}
 	st->held_bytes = 0;
+	free(st->recent);
+	st->recent = NULL;
+	st->recent_fill = st->recent_pos = 0;
+}
+
+static void note(ms_reasm *r, flow *f, int d, ms_reasm_note n, uint64_t v,
+                 ms_time ts)
+{
+	if (f->app)
+		r->ops->note(f->app, d, n, v, ts);
+}
+
+/* Keeps the tail of what is handed over (at most the window). */
+static void recent_keep(ms_reasm *r, stream *st, const uint8_t *p, uint32_t n)
+{
+	uint32_t w = r->lim.overlap_window;
+
+	if (w == 0 || (!st->recent && !(st->recent = malloc(w))))
+		return;
+	if (n > w) {
+		p += n - w;
+		n = w;
+	}
+	while (n > 0) {
+		uint32_t k = w - st->recent_pos < n ? w - st->recent_pos : n;
+		memcpy(st->recent + st->recent_pos, p, k);
+		st->recent_pos = (st->recent_pos + k) % w;
+		p += k;
+		n -= k;
+		st->recent_fill += k;
+	}
+	if (st->recent_fill > w)
+		st->recent_fill = w;
+}
+
+/* A retransmission of bytes already handed over: where it overlaps the
+ * window, its bytes must be the ones delivered (first copy wins). */
+static void recent_check(ms_reasm *r, flow *f, int d, uint32_t seq,
+                         const uint8_t *p, uint32_t len, ms_time ts)
+{
+	stream *st = &f->dir[d];
+	uint32_t w = r->lim.overlap_window,
+	         start = st->next_seq - st->recent_fill;
+	uint32_t from = SEQ_LT(seq, start) ? start : seq;
+	uint32_t to =
+	        SEQ_LT(seq + len, st->next_seq) ? seq + len : st->next_seq;
+
+		/* A keep-alive may carry one garbage octet at next - 1 (RFC 9293
+	 * §3.8.4): not a rewrite. */
+	if (!st->recent || !SEQ_LT(from, to) ||
+	    (len == 1 && seq + 1 == st->next_seq))
+		return;
+	r->stats.overlaps++;
+	for (uint32_t x = from; x != to;) {
+		uint32_t back = st->next_seq - x; /* 1..fill bytes back */
+		uint32_t at = (st->recent_pos + w - back % w) % w;
+		uint32_t k = w - at < to - x ? w - at : to - x;
+		if (memcmp(st->recent + at, p + (x - seq), k) != 0) {
+			r->stats.overlap_conflicts++;
+			note(r, f, d, MS_NOTE_OVERLAP_CONFLICT, to - from, ts);
+			return;
+		}
+		x += k;
+	}
 }
 
 static void deliver(ms_reasm *r, flow *f, int d, const uint8_t *p, uint32_t n,
                     ms_time ts)
 {
+	recent_keep(r, &f->dir[d], p, n);
 	f->dir[d].next_seq += n;
 	if (f->app && n > 0)
 		r->ops->data(f->app, d, p, n, ts);
@@ -256,6 +327,7 @@ static void deliver(ms_reasm *r, flow *f, int d, const uint8_t *p, uint32_t n,
 static void declare_gap(ms_reasm *r, flow *f, int d, uint32_t n, ms_time ts)
 {
 	f->dir[d].next_seq += n;
+	f->dir[d].recent_fill = 0; /* the window is contiguous bytes only */
 	r->stats.gaps++;
 	r->stats.gap_bytes += n;
 	if (f->app && n > 0)
@@ -278,13 +350,6 @@ static void stream_drain(ms_reasm *r, flow *f, int d, ms_time ts)
 			deliver(r, f, d, h->data + skip, h->len - skip, ts);
 		free(h);
 	}
-}
-
-static void note(ms_reasm *r, flow *f, int d, ms_reasm_note n, uint64_t v,
-                 ms_time ts)
-{
-	if (f->app)
-		r->ops->note(f->app, d, n, v, ts);
 }
 
 /* Compares bytes two copies of the same sequence range carry. */
@@ -424,11 +489,14 @@ static void stream_data(ms_reasm *r, flow *f, int d, uint32_t seq,
 	}
 	if (SEQ_LEQ(seq + len, st->next_seq)) {
 		r->stats.retransmissions++;
+		recent_check(r, f, d, seq, p, len, ts);
 		return;
 	}
 	if (SEQ_LEQ(seq, st->next_seq)) {
-		if (SEQ_LT(seq, st->next_seq))
+		if (SEQ_LT(seq, st->next_seq)) {
 			r->stats.retransmissions++;
+			recent_check(r, f, d, seq, p, len, ts);
+		}
 		stream_advance(r, f, d, seq, p, len, ts);
 		return;
 	}

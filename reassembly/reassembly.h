@@ -25,7 +25,9 @@ typedef struct ms_reasm_limits {
 	uint64_t global_bytes;        /* out-of-order bytes held in all */
 	uint32_t idle_timeout_s;      /* established flows, packet time */
 	uint32_t half_open_timeout_s; /* before the handshake completes,
-	                                 and after a close */
+	                         and after a close */
+	uint32_t overlap_window;      /* delivered bytes kept per direction, to
+	                                 check retransmissions against; 0: none */
 } ms_reasm_limits;
 
 #define MS_MAX_FLOWS_DEFAULT         262144
@@ -33,6 +35,7 @@ typedef struct ms_reasm_limits {
 #define MS_GLOBAL_BYTES_DEFAULT      (512ull << 20)
 #define MS_IDLE_TIMEOUT_DEFAULT      600
 #define MS_HALF_OPEN_TIMEOUT_DEFAULT 30
+#define MS_OVERLAP_WINDOW_DEFAULT    4096
 
 typedef enum ms_close_reason {
 	MS_CLOSE_FIN,

@@ -696,6 +696,83 @@ START_TEST(test_overlap_two_held)
 }
 END_TEST
 
+/* A retransmission of bytes already handed over: [0,20) delivered, then
+ * [5,15) again with b in it; window is the overlap window (0: none). */
+static rec *retransmit_delivered(const char *b, uint32_t window,
+                                 uint32_t *conflicts)
+{
+	ms_reasm_limits l;
+	ms_reasm *r;
+	tcp t = tcp4(40040, 100, 200);
+	rec *x;
+
+	ms_reasm_limits_default(&l);
+	l.overlap_window = window;
+	r = reasm(&l);
+	handshake(r, &t);
+	txd(r, &t, 0, 0, 20, 0);
+	tx(r, &t.c, 0, SEQ(&t, 0, 5), SEQ(&t, 1, 0), PA, b, 10);
+	x = R(H.nrecs - 1); /* this run's flow */
+	expect_bytes(x, 0, CP, 20); /* the first copy stands */
+	*conflicts = (uint32_t)ms_reasm_stats_get(r)->overlap_conflicts;
+	ms_reasm_finish(r, H.now);
+	ms_reasm_free(r);
+	return x;
+}
+
+START_TEST(test_retransmit_delivered_same)
+{
+	uint32_t conflicts;
+	char same[10];
+	rec *x;
+
+	memcpy(same, CP + 5, 10);
+	x = retransmit_delivered(same, 4096, &conflicts);
+	ck_assert_int_eq(x->nnotes, 0);
+	ck_assert_uint_eq(conflicts, 0);
+}
+END_TEST
+
+START_TEST(test_retransmit_delivered_conflict)
+{
+	uint32_t conflicts;
+	char other[10];
+	rec *x;
+
+	memcpy(other, CP + 5, 10);
+	other[7] ^= 0x20;
+	x = retransmit_delivered(other, 4096, &conflicts);
+	ck_assert_int_eq(x->nnotes, 1);
+	ck_assert_int_eq(x->notes[0].note, MS_NOTE_OVERLAP_CONFLICT);
+	ck_assert_uint_eq(x->notes[0].value, 10);
+	ck_assert_uint_eq(conflicts, 1);
+}
+END_TEST
+
+/* Only the last 8 bytes, [12,20), are kept: a rewrite at 12 is seen, one
+ * before the window is not, and with no window nothing is compared. */
+START_TEST(test_retransmit_delivered_window)
+{
+	uint32_t conflicts;
+	char other[10];
+	rec *x;
+
+	memcpy(other, CP + 5, 10);
+	other[7] ^= 0x20; /* byte 12 */
+	x = retransmit_delivered(other, 8, &conflicts);
+	ck_assert_int_eq(x->nnotes, 1);
+	ck_assert_uint_eq(x->notes[0].value, 3); /* [12,15) compared */
+	memcpy(other, CP + 5, 10);
+	other[2] ^= 0x20; /* byte 7 */
+	x = retransmit_delivered(other, 8, &conflicts);
+	ck_assert_int_eq(x->nnotes, 0);
+	other[7] ^= 0x20;
+	x = retransmit_delivered(other, 0, &conflicts);
+	ck_assert_int_eq(x->nnotes, 0);
+	ck_assert_uint_eq(conflicts, 0);
+}
+END_TEST
+
 /* ---- holes declared lost ---- */
 
 /* [10,20) never arrives; [20,30) is held; the server acknowledges 30. */
@@ -1516,6 +1593,9 @@ static Suite *reassembly_suite(void)
 	tcase_add_test(order, test_overlap_inorder_same);
 	tcase_add_test(order, test_overlap_inorder_conflict);
 	tcase_add_test(order, test_overlap_two_held);
+	tcase_add_test(order, test_retransmit_delivered_same);
+	tcase_add_test(order, test_retransmit_delivered_conflict);
+	tcase_add_test(order, test_retransmit_delivered_window);
 
 	tcase_add_test(loss, test_ack_past_hole);
 	tcase_add_test(loss, test_ack_before_held);
