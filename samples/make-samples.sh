@@ -532,6 +532,10 @@ imap_scenario() {
     if [[ $name == imap-mbsync ]]; then
         "$PY" "$IMAP_HELPER" ports "$name" "$RUN/work/$name.truth.json" "$OUT/$name.pcap"
     fi
+    if [[ $name == imap-curl ]]; then
+        # literals from the capture itself, compared with curl's -o files
+        "$PY" "$IMAP_HELPER" wire "$name" "$RUN/work/$name.truth.json" "$OUT/$name.pcap"
+    fi
     install -m 0644 "$RUN/work/$name.truth.json" "$OUT/$name.truth.json"
     [[ -f $RUN/work/$name.keylog ]] && install -m 0644 "$RUN/work/$name.keylog" "$OUT/$name.keylog"
     log "$name: ok"
@@ -547,6 +551,7 @@ run_imap() {
     imap_scenario imap-partial
     imap_scenario imap-mbsync
     imap_scenario imap-compress
+    imap_scenario imap-curl
 }
 
 main() {

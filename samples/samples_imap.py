@@ -7,6 +7,7 @@ Run only by make-samples.sh, with /usr/bin/python3 (standard library only):
     samples_imap.py seed TEMPLATE_DIR           (writes TEMPLATE_DIR/carol/Maildir)
     samples_imap.py run NAME TRUTH_JSON RUN_DIR (inside the capture namespace)
     samples_imap.py ports NAME TRUTH_JSON PCAP  (fills in mbsync's client port)
+    samples_imap.py wire NAME TRUTH_JSON PCAP   (imap-curl: literals from the capture)
 
 Dovecot serves carol's Maildir on 127.0.0.1:143: INBOX with 30 fixed
 messages (UIDs 101-110 and 116-135: a gap, so UIDs and sequence numbers
@@ -705,6 +706,78 @@ SyncState *
     t.expect["connections"] = 1
 
 
+CURL = "/usr/bin/curl"
+
+
+def curl_imap(url, outfile, *extra):
+    """One curl 7.88 connection (AUTHENTICATE, CRAM-MD5 unless --login-options
+    says otherwise); returns its local port.  -o gets what curl writes: the
+    untagged responses for LIST/SEARCH/custom commands, the literal for a
+    FETCH."""
+    res = subprocess.run(
+        [CURL, "-sS", "--max-time", str(TIMEOUT), "-u", f"{USER}:{PASSWORD}", *extra,
+         "-o", outfile, "-w", "%{local_port}", url],
+        check=True, capture_output=True, text=True)
+    return int(res.stdout.strip())
+
+
+def sc_imap_curl(t):
+    """curl 7.88 URLs, one connection each.  For the fetches the -o file is
+    checked against the seeded message here; after the capture `wire`
+    compares it with the literal's bytes in the capture itself."""
+    work = os.path.join(RUN, "work")
+    conns = []
+
+    def text_of(path):
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace").splitlines()
+
+    out = os.path.join(work, "curl-list.out")
+    conns.append({"url": f"imap://{HOST}/", "client_port": curl_imap(f"imap://{HOST}/", out),
+                  "auth": "CRAM-MD5", "commands": ['LIST "" *']})
+    t.expect["list"] = text_of(out)
+
+    out = os.path.join(work, "curl-search.out")
+    url = f"imap://{HOST}/INBOX?ALL"
+    conns.append({"url": url, "client_port": curl_imap(url, out), "auth": "CRAM-MD5",
+                  "commands": ["SELECT INBOX", "SEARCH ALL"]})
+    t.expect["search_all"] = text_of(out)
+
+    out = os.path.join(work, "curl-examine.out")
+    url = f"imap://{HOST}/"
+    conns.append({"url": url + " -X 'EXAMINE INBOX'",
+                  "client_port": curl_imap(url, out, "-X", "EXAMINE INBOX"), "auth": "CRAM-MD5",
+                  "commands": ["EXAMINE INBOX"]})
+    t.expect["examine"] = text_of(out)
+
+    fetches = [  # (URL path, extra curl options, section, uid)
+        ("INBOX;UID=101", [], "BODY[]", 101),
+        ("INBOX;UID=102/;SECTION=1", ["--login-options", "AUTH=PLAIN"], "BODY[1]", 102),
+        ("INBOX;UID=118/;SECTION=HEADER", [], "BODY[HEADER]", 118),
+    ]
+    for i, (path, extra, section, uid) in enumerate(fetches, 1):
+        out = os.path.join(work, f"curl-fetch{i}.out")
+        url = f"imap://{HOST}/{path}"
+        port = curl_imap(url, out, *extra)
+        conns.append({"url": url + ("" if not extra else " " + " ".join(extra)), "client_port": port,
+                      "auth": "PLAIN" if extra else "CRAM-MD5",
+                      "commands": ["SELECT INBOX", f"UID FETCH {uid} {section}"],
+                      "output": os.path.basename(out)})
+        with open(out, "rb") as f:
+            data = f.read()
+        want, _ = expected_section(t.boxes["INBOX"][uid], section)
+        # provisional: the -o file; `wire` checks the capture's literal
+        # against the seeded message, takes seq from the FETCH response and
+        # replaces size/sha256 with the literal's if curl's file differs
+        t.messages.append({"client_port": port, "command": "UID FETCH", "section": section,
+                           "mailbox": "INBOX", "uid": uid, "seq": None, "size": len(data),
+                           "sha256": hashlib.sha256(data).hexdigest()})
+        if data != want:
+            sys.stderr.write(f"curl -o {path}: {len(data)} bytes, the seeded {section} has {len(want)}\n")
+    t.expect["curl"] = conns
+    t.expect["connections"] = len(conns)
+
+
 SCENARIOS = {
     "imap-basic": sc_imap_basic,
     "imap-mailboxes": sc_imap_mailboxes,
@@ -715,6 +788,7 @@ SCENARIOS = {
     "imap-partial": sc_imap_partial,
     "imap-mbsync": sc_imap_mbsync,
     "imap-compress": sc_imap_compress,
+    "imap-curl": sc_imap_curl,
 }
 
 
@@ -746,6 +820,92 @@ def syn_ports(pcap, server_port):
     return ports
 
 
+def server_streams(pcap, server_port):
+    """Reassembled server-to-client bytes per client port (IPv4/TCP in an
+    Ethernet or raw capture), placed by sequence number so that a
+    retransmission cannot duplicate data; a hole makes it fail."""
+    segs, isn = {}, {}
+    with open(pcap, "rb") as f:
+        gh = f.read(24)
+        endian = "<" if gh[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        linktype = struct.unpack(endian + "I", gh[20:24])[0]
+        while True:
+            ph = f.read(16)
+            if len(ph) < 16:
+                break
+            incl = struct.unpack(endian + "IIII", ph)[2]
+            pkt = f.read(incl)
+            ip = pkt[14 if linktype == 1 else 0:]
+            if ip[0] >> 4 != 4 or ip[9] != 6:
+                continue
+            ip = ip[:struct.unpack("!H", ip[2:4])[0]]
+            tcp = ip[(ip[0] & 15) * 4:]
+            sport, dport, seq = struct.unpack("!HHI", tcp[:8])
+            if sport != server_port:
+                continue
+            if tcp[13] & 0x02:
+                isn[dport] = seq
+            payload = tcp[(tcp[12] >> 4) * 4:]
+            if payload:
+                segs.setdefault(dport, []).append((seq, payload))
+    out = {}
+    for port, lst in segs.items():
+        buf = bytearray()
+        for seq, payload in sorted(lst, key=lambda x: (x[0] - isn[port] - 1) % 2**32):
+            off = (seq - isn[port] - 1) % 2**32
+            if off > len(buf):
+                raise SystemExit(f"port {port}: hole in the server's stream at {len(buf)}")
+            buf[off:off + len(payload)] = payload
+        out[port] = bytes(buf)
+    return out
+
+
+FETCH_LITERAL = re.compile(rb"\* (\d+) FETCH \(([^{\r\n]*?)(BODY\[[^\]]*\](?:<\d+>)?) \{(\d+)\}\r\n")
+
+
+def wire_truth(name, truth_path, pcap):
+    """Check each fetched literal in the capture against the truth written
+    from curl's -o file, and take the sequence number from the response."""
+    with open(truth_path) as f:
+        truth = json.load(f)
+    streams = server_streams(pcap, PORT)
+    boxes = Truth().boxes
+    for m in truth["messages"]:
+        s = streams.get(m["client_port"])
+        if s is None:
+            raise SystemExit(f"{name}: no server data for client port {m['client_port']}")
+        lits = []
+        for mm in FETCH_LITERAL.finditer(s):
+            n = int(mm.group(4))
+            mu = re.search(rb"UID (\d+)", mm.group(2))
+            lits.append((int(mm.group(1)), int(mu.group(1)) if mu else None, mm.group(3).decode(),
+                         s[mm.end():mm.end() + n]))
+        if len(lits) != 1:
+            raise SystemExit(f"{name}: port {m['client_port']}: {len(lits)} FETCH literals")
+        seq, uid, section, lit = lits[0]
+        if (uid, section) != (m["uid"], m["section"]):
+            raise SystemExit(f"{name}: wire has UID {uid} {section}, truth {m['uid']} {m['section']}")
+        want, _ = expected_section(boxes[m["mailbox"]][uid], section)
+        if lit != want:
+            raise SystemExit(f"{name}: UID {uid} {section}: the literal ({len(lit)}) is not the "
+                             f"seeded one ({len(want)})")
+        m["seq"] = seq
+        equal = (len(lit), hashlib.sha256(lit).hexdigest()) == (m["size"], m["sha256"])
+        m["curl_output_equals_literal"] = equal
+        if not equal:
+            # the literal as on the wire is the truth; say what curl saved
+            m["curl_output"] = {"size": m["size"], "sha256": m["sha256"]}
+            m["size"], m["sha256"] = len(lit), hashlib.sha256(lit).hexdigest()
+    truth["expect"]["note"] = (
+        "size/sha256: the literal's bytes in the capture (server stream reassembled by sequence "
+        "number, the {n} octets after the FETCH line), checked against the seeded message; "
+        "curl_output_equals_literal: whether curl's -o file was byte-identical to it; seq from "
+        "the FETCH response")
+    with open(truth_path, "w") as f:
+        json.dump(truth, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
 def main(argv):
     global RUN
     if len(argv) == 2 and argv[0] == "seed":
@@ -773,6 +933,9 @@ def main(argv):
         with open(truth_path, "w") as f:
             json.dump(truth, f, indent=2, ensure_ascii=False)
             f.write("\n")
+        return 0
+    if len(argv) == 4 and argv[0] == "wire":
+        wire_truth(*argv[1:])
         return 0
     sys.stderr.write(__doc__)
     return 2
