@@ -1,11 +1,11 @@
-/* Tests for dissectors/imap.c, driven at the session level as in
- * test_pop3.c: a session is built by hand and fed client/server chunks
- * in wire order. Each event becomes a canonical line at callback time;
- * every dialogue is also fed one byte at a time and split at every
- * offset of every chunk, which must not change a single event. */
+/* Tests for dissectors/imap.c, driven at the session level through
+ * tests/harness.h as in test_pop3.c: a session is built by hand and fed
+ * client/server chunks in wire order, whole, byte by byte and split at
+ * every offset of every chunk, which must not change a single event.
+ * This file keeps what is IMAP's own: how its events read (traffic text
+ * with its backslashes kept, flags being \Seen and the like), the
+ * tokenizer's tests and the dialogues. */
 #include <check.h>
-#include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,67 +14,9 @@
 #include "dissectors/config.h"
 #include "dissectors/imap.h"
 #include "dissectors/session.h"
+#include "harness.h"
 
-/* ---- event lists ---- */
-
-typedef struct evlist {
-	char **v;
-	size_t n, cap;
-} evlist;
-
-static void push(evlist *l, char *s)
-{
-	ck_assert_ptr_nonnull(s);
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 32;
-		l->v = realloc(l->v, l->cap * sizeof(*l->v));
-		ck_assert_ptr_nonnull(l->v);
-	}
-	l->v[l->n++] = s;
-}
-
-static void evlist_free(evlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static void expect(evlist *l, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-static void expect(evlist *l, const char *fmt, ...)
-{
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
-	va_list ap;
-
-	ck_assert_ptr_nonnull(f);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fclose(f);
-	push(l, s);
-}
-
-/* Expects each of a NULL-terminated list of lines. */
-static void expect_all(evlist *l, const char *const *lines)
-{
-	for (size_t i = 0; lines[i]; i++)
-		expect(l, "%s", lines[i]);
-}
-
-static void put_str(FILE *f, ms_str s)
-{
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-}
+/* ---- rendering ---- */
 
 static void put_list(FILE *f, const char *name, const ms_str *v, size_t n)
 {
@@ -82,37 +24,24 @@ static void put_list(FILE *f, const char *name, const ms_str *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			fputc(' ', f);
-		put_str(f, v[i]);
+		put_str_raw(f, v[i]);
 	}
 	fputc(']', f);
 }
 
-static const char *const kind_names[] = {"command", "reply", "sasl", "message",
-                                         "message_end"};
-
 static void render_command(FILE *f, const ms_ev_command *c)
 {
 	fputs("command ", f);
-	put_str(f, c->tag);
+	put_str_raw(f, c->tag);
 	fputc(' ', f);
-	put_str(f, c->verb);
-	if (c->args.len) {
-		fputs(" args=", f);
-		put_str(f, c->args);
-	}
-	if (c->redact_from != MS_NO_REDACT)
-		fprintf(f, " redact=%zu", c->redact_from);
-	if (c->pipelined)
-		fputs(" pipelined", f);
-	if (c->unanswered) {
-		fputs(" unanswered", f);
+	put_str_raw(f, c->verb);
+	if (!put_command_args(f, c, put_str_raw))
 		return;
-	}
 	fputs(" status=", f);
-	put_str(f, c->reply.status);
+	put_str_raw(f, c->reply.status);
 	if (c->reply.resp_code.len) {
 		fputs(" code=", f);
-		put_str(f, c->reply.resp_code);
+		put_str_raw(f, c->reply.resp_code);
 	}
 	fprintf(f, " lines=%u", (unsigned)c->reply.line_count);
 }
@@ -123,7 +52,7 @@ static void render_message(FILE *f, const ms_ev_message *m)
 	        m->direction == MS_DIR_TO_SERVER ? "C" : "S");
 	if (m->mailbox.p) {
 		fputs(" box=", f);
-		put_str(f, m->mailbox);
+		put_str_raw(f, m->mailbox);
 	}
 	if (m->uid)
 		fprintf(f, " uid=%u", (unsigned)m->uid);
@@ -131,7 +60,7 @@ static void render_message(FILE *f, const ms_ev_message *m)
 		fprintf(f, " seq=%u", (unsigned)m->seq);
 	if (m->has_section) {
 		fputs(" section=\"", f);
-		put_str(f, m->section);
+		put_str_raw(f, m->section);
 		fputc('"', f);
 	}
 	if (m->partial)
@@ -145,14 +74,14 @@ static void render_message(FILE *f, const ms_ev_message *m)
 		        (unsigned long long)m->missing_bytes);
 	if (m->headers && m->headers->subject.p) {
 		fputs(" subject=", f);
-		put_str(f, m->headers->subject);
+		put_str_raw(f, m->headers->subject);
 	}
 }
 
 static void render_mailbox(FILE *f, const ms_ev_mailbox *m)
 {
 	fputs("mailbox ", f);
-	put_str(f, m->mailbox);
+	put_str_raw(f, m->mailbox);
 	if (m->has_exists)
 		fprintf(f, " exists=%u", (unsigned)m->exists);
 	if (m->has_recent)
@@ -170,7 +99,7 @@ static void render_mailbox(FILE *f, const ms_ev_mailbox *m)
 static void render_flags(FILE *f, const ms_ev_flags *e)
 {
 	fputs("flags ", f);
-	put_str(f, e->mailbox);
+	put_str_raw(f, e->mailbox);
 	fprintf(f, " seq=%u uid=%u", (unsigned)e->seq, (unsigned)e->uid);
 	put_list(f, "flags", e->flags, e->flag_count);
 	if (e->has_change) {
@@ -184,27 +113,12 @@ static void render(FILE *f, const ms_event *ev)
 	switch (ev->type) {
 	case MS_EV_GREETING:
 		fputs("greeting ", f);
-		put_str(f, ev->u.greeting.reply.status);
+		put_str_raw(f, ev->u.greeting.reply.status);
 		fputs(" text=", f);
-		put_str(f, ev->u.greeting.reply.text);
+		put_str_raw(f, ev->u.greeting.reply.text);
 		break;
 	case MS_EV_COMMAND:
 		render_command(f, &ev->u.command);
-		break;
-	case MS_EV_STATE:
-		fprintf(f, "state %s->%s cause=", ev->u.state.from,
-		        ev->u.state.to);
-		put_str(f, ev->u.state.cause);
-		break;
-	case MS_EV_AUTH:
-		fprintf(f, "auth %s user=", ev->u.auth.mechanism);
-		put_str(f, ev->u.auth.user);
-		fputs(" pass=", f);
-		put_str(f, ev->u.auth.password);
-		fprintf(f, " success=%d", ev->u.auth.success);
-		break;
-	case MS_EV_TLS:
-		fprintf(f, "tls %s", ev->u.tls.trigger);
 		break;
 	case MS_EV_MESSAGE:
 		render_message(f, &ev->u.message);
@@ -217,7 +131,7 @@ static void render(FILE *f, const ms_event *ev)
 		break;
 	case MS_EV_EXPUNGE:
 		fputs("expunge ", f);
-		put_str(f, ev->u.expunge.mailbox);
+		put_str_raw(f, ev->u.expunge.mailbox);
 		fprintf(f, " seq=%u uid=%u", (unsigned)ev->u.expunge.seq,
 		        (unsigned)ev->u.expunge.uid);
 		break;
@@ -230,68 +144,27 @@ static void render(FILE *f, const ms_event *ev)
 		                                        : l->text.len;
 		fprintf(f, "line %c %s |",
 		        l->dir == MS_DIR_TO_SERVER ? 'C' : 'S',
-		        kind_names[l->kind]);
+		        line_kind_name(l->kind));
 		/* what a sink shows without --show-credentials */
-		put_str(f, (ms_str){l->text.p, n});
+		put_str_raw(f, (ms_str){l->text.p, n});
 		if (n < l->text.len)
 			fputs("***", f);
 		break;
 	}
 	default:
-		fprintf(f, "event %d", (int)ev->type);
+		render_common(f, ev, put_str_raw);
 		break;
 	}
 }
 
-typedef struct recorder {
-	evlist events;
-} recorder;
-
-static void record(void *user, const ms_event *ev)
+static void render_end(FILE *f, const ms_session *s,
+                       const ms_ev_session_end *end)
 {
-	recorder *r = user;
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(ev->session, 7);
-	ck_assert_int_eq(ev->proto, MS_PROTO_IMAP);
-	render(f, ev);
-	fclose(f);
-	push(&r->events, s);
+	fprintf(f, "end state=%s reason=%s%s", end->state,
+	        s->end_reason ? s->end_reason : "-", s->tls ? " tls" : "");
 }
 
 /* ---- driving a session ---- */
-
-typedef struct step {
-	char kind; /* 'C' client bytes, 'S' server bytes, 'c'/'s' a gap */
-	const char *p;
-	size_t n;
-} step;
-
-#define C(s)                                                                   \
-	{                                                                      \
-		'C', (s), sizeof(s) - 1                                        \
-	}
-#define S(s)                                                                   \
-	{                                                                      \
-		'S', (s), sizeof(s) - 1                                        \
-	}
-#define GC(n)                                                                  \
-	{                                                                      \
-		'c', NULL, (n)                                                 \
-	}
-#define GS(n)                                                                  \
-	{                                                                      \
-		's', NULL, (n)                                                 \
-	}
-#define END                                                                    \
-	{                                                                      \
-		0, NULL, 0                                                     \
-	}
-
-enum { WHOLE, BYTES, SPLIT };
 
 static ms_config *config(void)
 {
@@ -301,128 +174,24 @@ static ms_config *config(void)
 	return &cfg;
 }
 
-/* One chunk, gated on TLS as the analyzer gates it. */
-static void feed(ms_session *s, ms_dir dir, const char *p, size_t n, ms_time ts)
-{
-	if (dir == MS_DIR_TO_SERVER && s->tls_pending)
-		ms_session_check_tls(s, (const uint8_t *)p, n, ts);
-	if (s->tls)
-		s->tls_bytes += n;
-	else
-		ms_imap_ops.data(s, s->state, dir, (const uint8_t *)p, n, ts);
-}
-
-static void run(const ms_config *cfg, const step *script, int mode, size_t k,
-                bool midstream, evlist *out)
-{
-	recorder r = {0};
-	ms_session s;
-	ms_ev_session_end end;
-
-	memset(&s, 0, sizeof(s));
-	s.id = 7;
-	s.proto = MS_PROTO_IMAP;
-	s.cfg = cfg;
-	s.emit = record;
-	s.emit_user = &r;
-	s.midstream = midstream;
-	ck_assert_int_eq(ms_message_init(&s.msg, cfg->max_header), 0);
-	s.state = ms_imap_ops.create(&s);
-	ck_assert_ptr_nonnull(s.state);
-	for (size_t i = 0; script[i].kind; i++) {
-		const step *st = &script[i];
-		ms_time ts = {1000 + (int64_t)i, 0};
-		ms_dir dir = st->kind == 'C' || st->kind == 'c'
-		                     ? MS_DIR_TO_SERVER
-		                     : MS_DIR_TO_CLIENT;
-
-		if (st->kind == 'c' || st->kind == 's') {
-			if (!s.tls)
-				ms_imap_ops.gap(&s, s.state, dir, st->n, ts);
-		} else if (mode == WHOLE) {
-			feed(&s, dir, st->p, st->n, ts);
-		} else if (mode == BYTES) {
-			for (size_t j = 0; j < st->n; j++)
-				feed(&s, dir, st->p + j, 1, ts);
-		} else if (k < st->n) {
-			feed(&s, dir, st->p, k, ts);
-			feed(&s, dir, st->p + k, st->n - k, ts);
-		} else {
-			feed(&s, dir, st->p, st->n, ts);
-		}
-	}
-	memset(&end, 0, sizeof(end));
-	ms_imap_ops.end(&s, s.state, &end, (ms_time){2000, 0});
-	expect(&r.events, "end state=%s reason=%s%s", end.state,
-	       s.end_reason ? s.end_reason : "-", s.tls ? " tls" : "");
-	ms_imap_ops.destroy(s.state);
-	ms_message_free(&s.msg);
-	*out = r.events;
-}
-
-static void dump(const char *title, const evlist *l)
-{
-	fprintf(stderr, "--- %s (%zu)\n", title, l->n);
-	for (size_t i = 0; i < l->n; i++)
-		fprintf(stderr, "  %s\n", l->v[i]);
-}
-
-static void assert_same(const evlist *got, const evlist *want, const char *what)
-{
-	size_t i;
-
-	for (i = 0; i < got->n && i < want->n; i++)
-		if (strcmp(got->v[i], want->v[i]) != 0)
-			break;
-	if (got->n == want->n && i == got->n)
-		return;
-	dump("got", got);
-	dump("want", want);
-	ck_abort_msg("%s: event %zu differs: got \"%s\", want \"%s\"", what, i,
-	             i < got->n ? got->v[i] : "(none)",
-	             i < want->n ? want->v[i] : "(none)");
-}
-
 /* Runs the script whole, byte by byte and split at every offset of every
- * chunk; all must give the same events as want. */
+ * chunk; all must give the same events as want, which is freed. */
 static void check_mode(const ms_config *cfg, const step *script, evlist *want,
                        bool midstream)
 {
-	size_t maxlen = 0;
-	evlist got;
-	char what[64];
+	const harness h = {.ops = &ms_imap_ops,
+	                   .proto = MS_PROTO_IMAP,
+	                   .cfg = cfg,
+	                   .midstream = midstream,
+	                   .render = render,
+	                   .render_end = render_end};
 
-	for (size_t i = 0; script[i].kind; i++)
-		if (script[i].p && script[i].n > maxlen)
-			maxlen = script[i].n;
-	run(cfg, script, WHOLE, 0, midstream, &got);
-	assert_same(&got, want, "fed whole");
-	evlist_free(&got);
-	run(cfg, script, BYTES, 0, midstream, &got);
-	assert_same(&got, want, "fed byte by byte");
-	evlist_free(&got);
-	for (size_t k = 1; k < maxlen; k++) {
-		run(cfg, script, SPLIT, k, midstream, &got);
-		snprintf(what, sizeof(what), "chunks split at %zu", k);
-		assert_same(&got, want, what);
-		evlist_free(&got);
-	}
-	evlist_free(want);
+	h_check(&h, script, want, NULL);
 }
 
 static void check(const step *script, evlist *want)
 {
 	check_mode(config(), script, want, false);
-}
-
-static void sha256_hex(const char *p, size_t n, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	ck_assert_int_eq(EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL), 1);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 #define GREETING    "* OK IMAP4rev1 ready\r\n"

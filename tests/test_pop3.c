@@ -1,83 +1,19 @@
-/* Tests for dissectors/pop3.c, driven at the session level: a session is
- * built by hand and fed client/server chunks in wire order, as the
- * analyzer would after reassembly. Every event is rendered to a compact
- * canonical line at callback time (event memory lives only that long),
- * so a test compares lists of strings; and every dialogue is also fed one
- * byte at a time and split at every offset of every chunk, which must not
- * change a single event. */
+/* Tests for dissectors/pop3.c, driven at the session level through
+ * tests/harness.h: a session is built by hand and fed client/server
+ * chunks in wire order, as the analyzer would after reassembly; every
+ * dialogue is fed whole, byte by byte and split at every offset, and its
+ * events compared as canonical lines. This file keeps what is POP3's
+ * own: how its events read, and the dialogues. */
 #include <check.h>
-#include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dissectors/config.h"
 #include "dissectors/session.h"
+#include "harness.h"
 
-/* ---- event lists ---- */
-
-typedef struct evlist {
-	char **v;
-	size_t n, cap;
-} evlist;
-
-static void push(evlist *l, char *s)
-{
-	ck_assert_ptr_nonnull(s);
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 32;
-		l->v = realloc(l->v, l->cap * sizeof(*l->v));
-		ck_assert_ptr_nonnull(l->v);
-	}
-	l->v[l->n++] = s;
-}
-
-static void evlist_free(evlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static void vexpect(evlist *l, const char *fmt, va_list ap)
-{
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
-
-	ck_assert_ptr_nonnull(f);
-	vfprintf(f, fmt, ap);
-	fclose(f);
-	push(l, s);
-}
-
-static void expect(evlist *l, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-static void expect(evlist *l, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vexpect(l, fmt, ap);
-	va_end(ap);
-}
-
-/* Traffic text, with anything unprintable as \xNN. */
-static void put_str(FILE *f, ms_str s)
-{
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (c < 0x20 || c >= 0x7f || c == '\\')
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-}
-
-static const char *const kind_names[] = {"command", "reply", "sasl", "message",
-                                         "message_end"};
+/* ---- rendering ---- */
 
 static void render(FILE *f, const ms_event *ev)
 {
@@ -98,18 +34,8 @@ static void render(FILE *f, const ms_event *ev)
 		const ms_ev_command *c = &ev->u.command;
 		fputs("command ", f);
 		put_str(f, c->verb);
-		if (c->args.len) {
-			fputs(" args=", f);
-			put_str(f, c->args);
-		}
-		if (c->redact_from != MS_NO_REDACT)
-			fprintf(f, " redact=%zu", c->redact_from);
-		if (c->pipelined)
-			fputs(" pipelined", f);
-		if (c->unanswered) {
-			fputs(" unanswered", f);
+		if (!put_command_args(f, c, put_str))
 			break;
-		}
 		fputs(" status=", f);
 		put_str(f, c->reply.status);
 		if (c->reply.resp_code.len) {
@@ -121,21 +47,6 @@ static void render(FILE *f, const ms_event *ev)
 		        (unsigned long long)c->reply.bytes);
 		break;
 	}
-	case MS_EV_STATE:
-		fprintf(f, "state %s->%s cause=", ev->u.state.from,
-		        ev->u.state.to);
-		put_str(f, ev->u.state.cause);
-		break;
-	case MS_EV_AUTH:
-		fprintf(f, "auth %s user=", ev->u.auth.mechanism);
-		put_str(f, ev->u.auth.user);
-		fputs(" pass=", f);
-		put_str(f, ev->u.auth.password);
-		fprintf(f, " success=%d", ev->u.auth.success);
-		break;
-	case MS_EV_TLS:
-		fprintf(f, "tls %s", ev->u.tls.trigger);
-		break;
 	case MS_EV_MESSAGE: {
 		const ms_ev_message *m = &ev->u.message;
 		fprintf(f,
@@ -158,79 +69,29 @@ static void render(FILE *f, const ms_event *ev)
 	case MS_EV_ANOMALY:
 		fprintf(f, "anomaly %s", ev->u.anomaly.code);
 		break;
-	case MS_EV_LINE: {
-		const ms_ev_line *l = &ev->u.line;
-		fprintf(f, "line %c %s", l->dir == MS_DIR_TO_SERVER ? 'C' : 'S',
-		        kind_names[l->kind]);
-		if (l->redact_from != MS_NO_REDACT)
-			fprintf(f, " redact=%zu", l->redact_from);
-		if (l->bare_lf)
-			fputs(" bare", f);
-		fputs(" |", f);
-		put_str(f, l->text);
-		break;
-	}
 	default:
-		fprintf(f, "event %d", (int)ev->type);
+		render_common(f, ev, put_str);
 		break;
 	}
 }
 
-typedef struct recorder {
-	evlist events;
-	uint64_t session;
-} recorder;
-
-static void record(void *user, const ms_event *ev)
+/* The end with the UPDATE state's outcome: whether the deletions were
+ * applied, and which. */
+static void render_end(FILE *f, const ms_session *s,
+                       const ms_ev_session_end *end)
 {
-	recorder *r = user;
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(ev->session, r->session);
-	ck_assert_int_eq(ev->proto, MS_PROTO_POP3);
-	render(f, ev);
-	fclose(f);
-	push(&r->events, s);
+	fprintf(f, "end reason=%s state=%s update=%d applied=%d deleted=[",
+	        s->end_reason ? s->end_reason : "-",
+	        end->state ? end->state : "-", end->has_update,
+	        end->update_applied);
+	for (size_t i = 0; i < end->deleted_count; i++)
+		fprintf(f, "%s%u", i ? "," : "", (unsigned)end->deleted[i]);
+	fputc(']', f);
+	if (s->tls)
+		fputs(" tls", f);
 }
 
 /* ---- driving a session ---- */
-
-typedef struct step {
-	char kind; /* 'C' client bytes, 'S' server bytes, 'c'/'s' a gap */
-	const char *p;
-	size_t n;
-} step;
-
-#define C(s)                                                                   \
-	{                                                                      \
-		'C', (s), sizeof(s) - 1                                        \
-	}
-#define S(s)                                                                   \
-	{                                                                      \
-		'S', (s), sizeof(s) - 1                                        \
-	}
-#define GC(n)                                                                  \
-	{                                                                      \
-		'c', NULL, (n)                                                 \
-	}
-#define GS(n)                                                                  \
-	{                                                                      \
-		's', NULL, (n)                                                 \
-	}
-#define END                                                                    \
-	{                                                                      \
-		0, NULL, 0                                                     \
-	}
-
-enum { WHOLE, BYTES, SPLIT };
-
-typedef struct outcome {
-	bool tls;
-	uint64_t tls_bytes, commands, messages, anomalies;
-} outcome;
 
 static ms_config *config(void)
 {
@@ -240,179 +101,25 @@ static ms_config *config(void)
 	return &cfg;
 }
 
-/* Feeds one chunk, gated on TLS as the analyzer gates it: after an
- * accepted STLS the client's next bytes decide whether TLS starts. */
-static void feed(ms_session *s, ms_dir dir, const char *p, size_t n, ms_time ts)
+static harness pop3_harness(const ms_config *cfg)
 {
-	s->bytes[dir] += n;
-	if (dir == MS_DIR_TO_SERVER && s->tls_pending)
-		ms_session_check_tls(s, (const uint8_t *)p, n, ts);
-	if (s->tls)
-		s->tls_bytes += n;
-	else
-		ms_pop3_ops.data(s, s->state, dir, (const uint8_t *)p, n, ts);
-}
-
-/* Runs a script; mode WHOLE feeds each chunk at once, BYTES one byte at
- * a time, SPLIT cuts every chunk longer than k at offset k. The session
- * end is rendered as the list's last line. */
-static void run(const ms_config *cfg, const step *script, int mode, size_t k,
-                evlist *out, outcome *oc)
-{
-	recorder r = {.session = 7};
-	ms_session s;
-	ms_ev_session_end end;
-	char *line = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	memset(&s, 0, sizeof(s));
-	s.id = 7;
-	s.proto = MS_PROTO_POP3;
-	s.cfg = cfg;
-	s.emit = record;
-	s.emit_user = &r;
-	ck_assert_int_eq(ms_message_init(&s.msg, cfg->max_header), 0);
-	s.state = ms_pop3_ops.create(&s);
-	ck_assert_ptr_nonnull(s.state);
-	for (size_t i = 0; script[i].kind; i++) {
-		const step *st = &script[i];
-		ms_time ts = {1000 + (int64_t)i, 0};
-		ms_dir dir = st->kind == 'C' || st->kind == 'c'
-		                     ? MS_DIR_TO_SERVER
-		                     : MS_DIR_TO_CLIENT;
-
-		if (st->kind == 'c' || st->kind == 's') {
-			s.gaps++;
-			s.gap_bytes += st->n;
-			if (!s.tls)
-				ms_pop3_ops.gap(&s, s.state, dir, st->n, ts);
-		} else if (mode == WHOLE) {
-			feed(&s, dir, st->p, st->n, ts);
-		} else if (mode == BYTES) {
-			for (size_t j = 0; j < st->n; j++)
-				feed(&s, dir, st->p + j, 1, ts);
-		} else if (k < st->n) {
-			feed(&s, dir, st->p, k, ts);
-			feed(&s, dir, st->p + k, st->n - k, ts);
-		} else {
-			feed(&s, dir, st->p, st->n, ts);
-		}
-	}
-	memset(&end, 0, sizeof(end));
-	ms_pop3_ops.end(&s, s.state, &end, (ms_time){2000, 0});
-	f = open_memstream(&line, &len);
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "end reason=%s state=%s update=%d applied=%d deleted=[",
-	        s.end_reason ? s.end_reason : "-", end.state ? end.state : "-",
-	        end.has_update, end.update_applied);
-	for (size_t i = 0; i < end.deleted_count; i++)
-		fprintf(f, "%s%u", i ? "," : "", (unsigned)end.deleted[i]);
-	fputc(']', f);
-	if (s.tls)
-		fputs(" tls", f);
-	fclose(f);
-	push(&r.events, line);
-	if (oc) {
-		oc->tls = s.tls;
-		oc->tls_bytes = s.tls_bytes;
-		oc->commands = s.commands;
-		oc->messages = s.messages;
-		oc->anomalies = s.anomalies;
-	}
-	ms_pop3_ops.destroy(s.state);
-	ms_message_free(&s.msg);
-	*out = r.events;
-}
-
-static void dump(const char *title, const evlist *l)
-{
-	fprintf(stderr, "--- %s (%zu)\n", title, l->n);
-	for (size_t i = 0; i < l->n; i++)
-		fprintf(stderr, "  %s\n", l->v[i]);
-}
-
-static bool same(const evlist *a, const evlist *b, size_t *at)
-{
-	size_t i;
-
-	for (i = 0; i < a->n && i < b->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			break;
-	*at = i;
-	return a->n == b->n && i == a->n;
-}
-
-static void assert_same(const evlist *got, const evlist *want, const char *what)
-{
-	size_t at;
-
-	if (same(got, want, &at))
-		return;
-	dump("got", got);
-	dump("want", want);
-	ck_abort_msg("%s: event %zu differs: got \"%s\", want \"%s\"", what, at,
-	             at < got->n ? got->v[at] : "(none)",
-	             at < want->n ? want->v[at] : "(none)");
-}
-
-/* Runs the script whole, byte by byte and split at every offset of every
- * chunk; all must give the same events, which are returned. */
-static void run_all(const ms_config *cfg, const step *script, evlist *out,
-                    outcome *oc)
-{
-	size_t maxlen = 0;
-	evlist other;
-	char what[64];
-
-	for (size_t i = 0; script[i].kind; i++)
-		if (script[i].p && script[i].n > maxlen)
-			maxlen = script[i].n;
-	run(cfg, script, WHOLE, 0, out, oc);
-	run(cfg, script, BYTES, 0, &other, NULL);
-	assert_same(&other, out, "fed byte by byte");
-	evlist_free(&other);
-	for (size_t k = 1; k < maxlen; k++) {
-		run(cfg, script, SPLIT, k, &other, NULL);
-		snprintf(what, sizeof(what), "chunks split at %zu", k);
-		assert_same(&other, out, what);
-		evlist_free(&other);
-	}
+	return (harness){.ops = &ms_pop3_ops,
+	                 .proto = MS_PROTO_POP3,
+	                 .cfg = cfg,
+	                 .render = render,
+	                 .render_end = render_end};
 }
 
 /* Runs a script every way and compares with the expected events. */
 static void check_script(const ms_config *cfg, const step *script, evlist *want,
                          outcome *oc)
 {
-	evlist got;
+	const harness h = pop3_harness(cfg);
 
-	run_all(cfg, script, &got, oc);
-	assert_same(&got, want, "fed whole");
-	evlist_free(&got);
-	evlist_free(want);
+	h_check(&h, script, want, oc);
 }
 
 /* ---- expected events ---- */
-
-static void sha256_hex(const char *p, size_t n, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	ck_assert_int_eq(EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL), 1);
-	ck_assert_uint_eq(mdlen, 32);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-static unsigned count_lines(const char *p)
-{
-	unsigned n = 0;
-
-	for (; *p; p++)
-		n += *p == '\n';
-	return n;
-}
 
 /* A command answered by the whole server chunk `reply`: status, response
  * code, line count and bytes are read from it. `extra` goes after the
@@ -441,13 +148,6 @@ static void exp_cmd(evlist *e, const char *verb, const char *args,
 	expect(e, "command %s%s%s%s status=%.*s%s lines=%u bytes=%zu", verb,
 	       args ? " args=" : "", args ? args : "", extra ? extra : "",
 	       (int)sl, st, code, count_lines(reply), strlen(reply));
-}
-
-static void exp_unanswered(evlist *e, const char *verb, const char *args,
-                           const char *extra)
-{
-	expect(e, "command %s%s%s%s unanswered", verb, args ? " args=" : "",
-	       args ? args : "", extra ? extra : "");
 }
 
 /* A message whose bytes (after unstuffing) are body; extra is appended
@@ -731,11 +431,13 @@ START_TEST(test_dot_unstuffing)
 	{
 		static const step s2[] = {LOGIN, C("RETR 1\r\n"),
 		                          S("+OK\r\n..\r\n...x\r\n.\r\n"), END};
+		harness h;
 		evlist got;
 		size_t n;
 
 		cfg->emit_lines = true;
-		run_all(cfg, s2, &got, NULL);
+		h = pop3_harness(cfg);
+		h_run_all(&h, s2, &got, NULL);
 		n = got.n;
 		ck_assert_uint_ge(n, 7);
 		ck_assert_str_eq(got.v[n - 7], "line S reply |+OK");
@@ -1455,36 +1157,26 @@ START_TEST(test_midstream)
 {
 	static const step script[] = {S("1 120\r\n.\r\n"), C("RETR 1\r\n"),
 	                              S("+OK\r\n" MSG1 ".\r\n"), END};
-	ms_config *cfg = config();
-	recorder r = {.session = 1};
-	ms_session s;
+	harness h = pop3_harness(config());
+	h_session hs;
 	ms_ev_session_end end;
 
-	(void)script;
-	memset(&s, 0, sizeof(s));
-	s.id = 1;
-	s.proto = MS_PROTO_POP3;
-	s.cfg = cfg;
-	s.emit = record;
-	s.emit_user = &r;
-	s.midstream = true;
-	ck_assert_int_eq(ms_message_init(&s.msg, cfg->max_header), 0);
-	s.state = ms_pop3_ops.create(&s);
+	h.midstream = true;
+	h_open(&hs, &h);
+	/* straight into the dissector: no TLS gate, all at one time */
 	for (size_t i = 0; script[i].kind; i++)
-		ms_pop3_ops.data(&s, s.state,
+		ms_pop3_ops.data(&hs.s, hs.s.state,
 		                 script[i].kind == 'C' ? MS_DIR_TO_SERVER
 		                                       : MS_DIR_TO_CLIENT,
 		                 (const uint8_t *)script[i].p, script[i].n,
 		                 (ms_time){1, 0});
-	memset(&end, 0, sizeof(end));
-	ms_pop3_ops.end(&s, s.state, &end, (ms_time){2, 0});
-	ck_assert_uint_eq(r.events.n, 2);
-	ck_assert_str_eq(r.events.v[0],
+	h_end(&hs, &end);
+	ck_assert_uint_eq(hs.events.n, 2);
+	ck_assert_str_eq(hs.events.v[0],
 	                 "command RETR args=1 status=+OK lines=7 bytes=82");
 	ck_assert_str_eq(end.state, "UNKNOWN");
-	ms_pop3_ops.destroy(s.state);
-	ms_message_free(&s.msg);
-	evlist_free(&r.events);
+	h_close(&hs);
+	evlist_free(&hs.events);
 }
 END_TEST
 
