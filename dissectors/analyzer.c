@@ -293,6 +293,7 @@ static void on_close(void *app, ms_close_reason reason, ms_time ts)
 	e->gaps = s->gaps;
 	e->gap_bytes = s->gap_bytes;
 	e->anomalies = s->anomalies;
+	e->user = (ms_str){s->user, s->user_len};
 	if (!s->bytes[MS_DIR_TO_SERVER] != !s->bytes[MS_DIR_TO_CLIENT])
 		e->one_sided = ms_dir_name(s->bytes[MS_DIR_TO_SERVER]
 		                                   ? MS_DIR_TO_SERVER

@@ -177,6 +177,10 @@ void ms_session_command(ms_session *s, const ms_cmd *c, const ms_reply_acc *r,
 	e->unanswered = r == NULL;
 	if (r)
 		ms_reply_fill(r, &e->reply, c->ts, ts);
+	if (r && c->lists_capabilities && r->code / 100 == 2 && r->nlines > 1) {
+		e->capabilities = r->lines + 1;
+		e->capability_count = r->nlines - 1;
+	}
 	s->commands++;
 	ms_session_emit(s, &ev, MS_EV_COMMAND, r ? ts : c->ts);
 }

@@ -33,6 +33,9 @@ typedef struct ms_cmd {
 	 * pipelined command's state is the one the replies before it
 	 * leave (POP3 RFC 2449 §6.6). */
 	bool check_state;
+	/* Its positive reply lists capabilities, one per line after the
+	 * first (SMTP EHLO/LHLO, RFC 5321 §4.1.1.1). */
+	bool lists_capabilities;
 	/* For the dissector: what the command refers to (SMTP: the
 	 * transaction slot and the recipient's index in it). */
 	uint32_t aux;

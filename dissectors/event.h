@@ -106,6 +106,10 @@ typedef struct ms_ev_command {
 	uint64_t seq;    /* 1-based position among the session's commands */
 	bool pipelined;  /* sent before the previous command's reply ended */
 	bool unanswered; /* the session ended before a reply */
+	/* EHLO/LHLO: the extensions the server announced (RFC 5321
+	 * §4.1.1.1), one per reply line after the first */
+	const ms_str *capabilities;
+	size_t capability_count;
 	ms_reply reply;
 } ms_ev_command;
 
@@ -236,6 +240,7 @@ typedef struct ms_ev_session_end {
 	/* Only one direction carried bytes (a mirror port or tap that saw
 	 * one side): its name, else NULL. */
 	const char *one_sided;
+	ms_str user; /* the last user a login succeeded for */
 	/* POP3 */
 	bool has_update;
 	bool update_applied;

@@ -19,6 +19,12 @@ const char *ms_dir_name(ms_dir d)
 void ms_session_emit(ms_session *s, ms_event *ev, ms_event_type type,
                      ms_time ts)
 {
+	if (type == MS_EV_AUTH && ev->u.auth.success && ev->u.auth.user.len) {
+		s->user_len = ev->u.auth.user.len < sizeof(s->user)
+		                      ? ev->u.auth.user.len
+		                      : sizeof(s->user);
+		memcpy(s->user, ev->u.auth.user.p, s->user_len);
+	}
 	ev->type = type;
 	ev->ts = ts;
 	ev->session = s->id;

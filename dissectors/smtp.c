@@ -781,6 +781,7 @@ static void client_command(ms_session *s, smtp *m, const ms_line *l, ms_time ts)
 		m->skip_partial[MS_DIR_TO_CLIENT] = false;
 
 	c->kind = verb_lookup(c);
+	c->lists_capabilities = c->kind == V_EHLO || c->kind == V_LHLO;
 	if (c->kind == V_AUTH)
 		auth_command(m, c);
 	ms_session_line(s, ts, MS_DIR_TO_SERVER, MS_LINE_COMMAND, l->p, l->len,

@@ -156,6 +156,29 @@ static void add_reply_fields(json_sink *j, json_object *o, const ms_reply *r)
 		    new_str_list(j, r->text_lines, r->text_line_count));
 }
 
+/* "SIZE 10240000" -> "SIZE 10240000", "pipelining" -> "PIPELINING": the
+ * keyword upper-cased (RFC 5321 §2.4), its parameters as sent. */
+static json_object *new_capabilities(json_sink *j, const ms_ev_command *c)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < c->capability_count; i++) {
+		ms_str cap = c->capabilities[i];
+		char buf[256];
+		size_t n = 0;
+
+		for (; n < cap.len && n < sizeof(buf); n++) {
+			char ch = cap.p[n];
+			bool in_keyword = !memchr(cap.p, ' ', n);
+			buf[n] = (char)(in_keyword && ch >= 'a' && ch <= 'z'
+			                        ? ch - 32
+			                        : ch);
+		}
+		json_object_array_add(a, new_str(j, (ms_str){buf, n}));
+	}
+	return a;
+}
+
 static void add_command(json_sink *j, json_object *o, const ms_ev_command *c)
 {
 	json_object *r;
@@ -176,6 +199,8 @@ static void add_command(json_sink *j, json_object *o, const ms_ev_command *c)
 	put_ts(r, "ts", c->reply.ts);
 	put_duration(r, "rtt_ms", c->reply.rtt_ms, 3);
 	put(o, "reply", r);
+	if (c->capability_count)
+		put(o, "capabilities", new_capabilities(j, c));
 }
 
 static void add_headers(json_sink *j, json_object *o, const ms_headers *h)
@@ -457,7 +482,7 @@ static void add_expunge(json_sink *j, json_object *o, const ms_ev_expunge *e)
 		put_u64(o, "uid", e->uid);
 }
 
-static void add_end(json_object *o, const ms_ev_session_end *e)
+static void add_end(json_sink *j, json_object *o, const ms_ev_session_end *e)
 {
 	json_object *b = json_object_new_object();
 
@@ -475,6 +500,7 @@ static void add_end(json_object *o, const ms_ev_session_end *e)
 	put_u64(o, "gap_bytes", e->gap_bytes);
 	put_u64(o, "anomalies", e->anomalies);
 	put_cstr(o, "one_sided", e->one_sided);
+	put_str(j, o, "user", e->user);
 	if (e->has_update) {
 		json_object *d = json_object_new_array();
 		for (size_t i = 0; i < e->deleted_count; i++)
@@ -524,7 +550,7 @@ static void add_body(json_sink *j, json_object *o, const ms_event *ev)
 		put_str(j, o, "detail", ev->u.anomaly.detail);
 		break;
 	case MS_EV_SESSION_END:
-		add_end(o, &ev->u.end);
+		add_end(j, o, &ev->u.end);
 		break;
 	case MS_EV_MAILBOX:
 		add_mailbox(j, o, &ev->u.mailbox);
