@@ -302,6 +302,7 @@ static void on_close(void *app, ms_close_reason reason, ms_time ts)
 	if (s->state)
 		s->ops->destroy(s->state);
 	ms_message_free(&s->msg);
+	free(s->user);
 	free(s);
 }
 

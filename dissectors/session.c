@@ -1,7 +1,10 @@
 #include "dissectors/session.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define MS_USER_MAX 255
 
 const char *ms_proto_name(ms_proto p)
 {
@@ -19,10 +22,11 @@ const char *ms_dir_name(ms_dir d)
 void ms_session_emit(ms_session *s, ms_event *ev, ms_event_type type,
                      ms_time ts)
 {
-	if (type == MS_EV_AUTH && ev->u.auth.success && ev->u.auth.user.len) {
-		s->user_len = ev->u.auth.user.len < sizeof(s->user)
+	if (type == MS_EV_AUTH && ev->u.auth.success && ev->u.auth.user.len &&
+	    (s->user || (s->user = malloc(MS_USER_MAX)))) {
+		s->user_len = ev->u.auth.user.len < MS_USER_MAX
 		                      ? ev->u.auth.user.len
-		                      : sizeof(s->user);
+		                      : MS_USER_MAX;
 		memcpy(s->user, ev->u.auth.user.p, s->user_len);
 	}
 	ev->type = type;

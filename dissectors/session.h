@@ -51,7 +51,8 @@ struct ms_session {
 	const char *tls_pending;
 	/* Set by a dissector when the protocol said goodbye ("quit"). */
 	const char *end_reason;
-	char user[256]; /* the last successful login's user */
+	char *user; /* the last successful login's user (at most 255
+	       bytes), allocated with the first */
 	size_t user_len;
 	uint64_t bytes[2], tls_bytes;
 	uint64_t commands, messages, gaps, gap_bytes, anomalies;
