@@ -296,7 +296,7 @@ static void recent_check(ms_reasm *r, flow *f, int d, uint32_t seq,
 	uint32_t to =
 	        SEQ_LT(seq + len, st->next_seq) ? seq + len : st->next_seq;
 
-		/* A keep-alive may carry one garbage octet at next - 1 (RFC 9293
+	/* A keep-alive may carry one garbage octet at next - 1 (RFC 9293
 	 * §3.8.4): not a rewrite. */
 	if (!st->recent || !SEQ_LT(from, to) ||
 	    (len == 1 && seq + 1 == st->next_seq))

@@ -712,7 +712,7 @@ static rec *retransmit_delivered(const char *b, uint32_t window,
 	handshake(r, &t);
 	txd(r, &t, 0, 0, 20, 0);
 	tx(r, &t.c, 0, SEQ(&t, 0, 5), SEQ(&t, 1, 0), PA, b, 10);
-	x = R(H.nrecs - 1); /* this run's flow */
+	x = R(H.nrecs - 1);         /* this run's flow */
 	expect_bytes(x, 0, CP, 20); /* the first copy stands */
 	*conflicts = (uint32_t)ms_reasm_stats_get(r)->overlap_conflicts;
 	ms_reasm_finish(r, H.now);
