@@ -64,6 +64,15 @@ static void warn(extract *x, const char *what, const char *name)
 	        what, strerror(errno));
 }
 
+/* A file that must not exist yet: never written through a symlink,
+ * never replacing what is there. */
+static int open_excl(const extract *x, const char *name)
+{
+	return openat(x->dirfd, name,
+	              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	              0644);
+}
+
 /* A new file under a fresh temporary name. Whatever already has a name
  * (a file, a planted symlink) is left alone and the next one tried. */
 static int create_tmp(extract *x, char *name, size_t cap)
@@ -73,10 +82,7 @@ static int create_tmp(extract *x, char *name, size_t cap)
 	for (int try = 0; try < 100 && fd < 0; try++) {
 		snprintf(name, cap, "tmp-%llu.part",
 		         (unsigned long long)++x->tmp_seq);
-		fd = openat(x->dirfd, name,
-		            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		                    O_CLOEXEC,
-		            0644);
+		fd = open_excl(x, name);
 		if (fd < 0 && errno != EEXIST)
 			break;
 	}
@@ -413,10 +419,7 @@ static int write_manifest(extract *x)
 	int fd = -1;
 
 	for (unsigned try = 2; try < 1000 && fd < 0; try++) {
-		fd = openat(x->dirfd, name,
-		            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		                    O_CLOEXEC,
-		            0644);
+		fd = open_excl(x, name);
 		if (fd < 0 && errno != EEXIST)
 			break;
 		if (fd < 0)
