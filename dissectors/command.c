@@ -64,12 +64,10 @@ static ms_cmd *cmdq_slot(ms_session *s, ms_cmdq *q, ms_time ts)
 		ms_cmdq_pop(q);
 	}
 	c = &q->ring[(q->head + q->count) % q->cap];
-	memset(c, 0, offsetof(ms_cmd, args));
-	c->args_len = 0;
+	memset(c, 0, offsetof(ms_cmd, args)); /* every field but args */
 	c->redact_from = MS_NO_REDACT;
 	c->ts = ts;
 	c->pipelined = pipelined;
-	c->internal = c->check_state = false;
 	q->count++;
 	return c;
 }

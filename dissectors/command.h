@@ -20,7 +20,6 @@ typedef struct ms_cmd {
 	int kind;                   /* the dissector's own verb number */
 	char verb[MS_CMD_VERB_MAX]; /* upper-cased */
 	size_t verb_len;
-	char args[MS_CMD_ARGS_MAX]; /* as sent, cut at MS_CMD_ARGS_MAX */
 	size_t args_len, redact_from;
 	ms_time ts;
 	uint64_t seq;
@@ -39,6 +38,9 @@ typedef struct ms_cmd {
 	/* For the dissector: what the command refers to (SMTP: the
 	 * transaction slot and the recipient's index in it). */
 	uint32_t aux;
+	/* Last: a new command clears every field before it in one go, and
+	 * the buffer needs no clearing. */
+	char args[MS_CMD_ARGS_MAX]; /* as sent, cut at MS_CMD_ARGS_MAX */
 } ms_cmd;
 
 typedef struct ms_cmdq {
