@@ -232,9 +232,19 @@ typedef struct imap {
 	char msg_box[NAME_MAX_], msg_section[NAME_MAX_];
 	char msg_flags_buf[BOX_FLAGS];
 	ms_str msg_flags[FLAGS_MAX];
-	/* a FETCH message whose literal ended: emitted when its response
-	 * ends, since the UID may follow the body (RFC 3501 §7.4.2) */
+	/* A message whose literal ended, kept until what gives its UID is
+	 * read: a FETCH's at the end of its response, since the UID may
+	 * follow the body (RFC 3501 §7.4.2); an APPEND's at its command's
+	 * tagged reply, whose APPENDUID code names it (RFC 4315 §3). The
+	 * stage is shared, so the next message literal sends it out as it
+	 * is: at most one message ever waits. */
 	bool msg_pending;
+	/* The APPEND message waiting: its place among the literals of its
+	 * command (RFC 3502 MULTIAPPEND sends several), and, once the
+	 * command's line has ended, the command's seq and its number of
+	 * messages. */
+	uint32_t append_nth, append_count;
+	uint64_t append_cmd;
 	/* scratch, reused for every line and event */
 	ms_imap_token toks[TOKS_MAX];
 	ms_str fl[FLAGS_MAX], added[FLAGS_MAX], removed[FLAGS_MAX];
@@ -521,8 +531,19 @@ static void message_finish(ms_session *s, imap *im, ms_dir dir, ms_time ts)
 		                   s->cfg->max_header);
 }
 
-/* A message literal starts; a FETCH message still waiting for the end
- * of its response goes out first, since the stage is reused. */
+/* The message waiting is an APPEND's (sent to the server) or a FETCH's. */
+static bool append_waiting(const imap *im)
+{
+	return im->msg_pending && im->msg.direction == MS_DIR_TO_SERVER;
+}
+
+static bool fetch_waiting(const imap *im)
+{
+	return im->msg_pending && im->msg.direction == MS_DIR_TO_CLIENT;
+}
+
+/* A message literal starts; a message still waiting for its UID goes
+ * out first, without it, since the stage is reused. */
 static bool message_start(ms_session *s, imap *im, ms_time ts)
 {
 	if (s->msg.active)
@@ -568,6 +589,16 @@ static void cmd_free(imap *im, imap_cmd *c)
 		im->sasl = NULL;
 }
 
+/* A command whose reply will not be read: an APPEND message waiting
+ * for it goes out first, without a UID, as it would before the reply. */
+static void cmd_unanswered(ms_session *s, imap *im, imap_cmd *c, ms_time ts)
+{
+	if (append_waiting(im) && im->append_cmd == c->c.seq)
+		message_emit(s, im, ts);
+	emit_command(s, c, NULL, ts);
+	cmd_free(im, c);
+}
+
 static size_t cmds_in_flight(const imap *im)
 {
 	size_t n = 0;
@@ -592,8 +623,7 @@ static imap_cmd *cmd_new(ms_session *s, imap *im, ms_time ts)
 		                   "limit_pending_commands",
 		                   "more than %u commands await a reply",
 		                   (unsigned)s->cfg->max_pending);
-		emit_command(s, c, NULL, ts);
-		cmd_free(im, c);
+		cmd_unanswered(s, im, c, ts);
 	}
 	memset(c, 0, offsetof(imap_cmd, c.args));
 	memset(&c->used, 0, sizeof(*c) - offsetof(imap_cmd, used));
@@ -609,10 +639,8 @@ static void drain_commands(ms_session *s, imap *im, ms_time ts)
 {
 	imap_cmd *c;
 
-	while ((c = cmd_oldest(im))) {
-		emit_command(s, c, NULL, ts);
-		cmd_free(im, c);
-	}
+	while ((c = cmd_oldest(im)))
+		cmd_unanswered(s, im, c, ts);
 }
 
 /* ---- client commands ------------------------------------------------ */
@@ -694,6 +722,22 @@ static void check_state(ms_session *s, const imap *im, const imap_cmd *c,
 	                   state_names[im->state]);
 }
 
+/* The APPEND whose line just ended owns the message waiting from that
+ * line; its messages are the literals at the line's top level
+ * (RFC 3501 §6.3.11, RFC 3502 §6.3.11). */
+static void append_link(imap *im, const imap_cmd *c, size_t n)
+{
+	uint32_t count = 0;
+
+	if (!append_waiting(im) || im->append_cmd)
+		return;
+	for (size_t i = 0; i < n; i++)
+		count += im->toks[i].type == MS_IMAP_LITERAL &&
+		         im->toks[i].depth == 0;
+	im->append_cmd = c->c.seq;
+	im->append_count = count;
+}
+
 static void client_command(ms_session *s, imap *im, imap_side *sd, ms_time ts)
 {
 	size_t n = ms_imap_tokenize(sd->buf, sd->len, sd->lits, sd->nlits,
@@ -715,6 +759,9 @@ static void client_command(ms_session *s, imap *im, imap_side *sd, ms_time ts)
 		break;
 	case V_IDLE:
 		im->idle = true;
+		break;
+	case V_APPEND:
+		append_link(im, c, n);
 		break;
 	case V_SELECT:
 	case V_EXAMINE:
@@ -1073,6 +1120,68 @@ static imap_cmd *refused_literal(ms_session *s, imap *im, const char *tag,
 	return cmd_by_tag(im, tag, n);
 }
 
+/* The nth UID of a uid-set (RFC 4315 §4), 0 unless the set holds
+ * exactly count UIDs. A range holds its bounds and the values between,
+ * whatever their order ("4:2" is "2:4", lowest first); "*" has no place
+ * in it. */
+static uint32_t uidset_nth(const char *p, size_t n, uint32_t nth,
+                           uint32_t count)
+{
+	uint64_t seen = 0;
+	uint32_t uid = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t a, b;
+		i = seq_range(p, i, n, 0, &a, &b);
+		if (a == 0)
+			return 0;
+		if (nth > seen && nth - seen <= (uint64_t)(b - a) + 1)
+			uid = a + (uint32_t)(nth - seen - 1);
+		seen += (uint64_t)(b - a) + 1;
+	}
+	return seen == count ? uid : 0;
+}
+
+/* "tag OK [APPENDUID uidvalidity uid-set] text" (RFC 4315 §3): the UID
+ * of the APPEND message waiting. After a MULTIAPPEND the set has one UID
+ * per message, in the order they were sent (RFC 3502's UIDPLUS
+ * section); a set of another size does not say which is which, and
+ * gives none. Read from the line: the reply's copy of the code is cut
+ * at 64 bytes, a long set with it. */
+static uint32_t append_uid(const imap *im, const imap_side *sd)
+{
+	const ms_imap_token *st = &im->toks[1];
+	const char *p = sd->buf + st->off + st->len, *end = sd->buf + sd->len;
+	const char *close, *sp;
+
+	if (end - p < 2 || p[0] != ' ' || p[1] != '[')
+		return 0;
+	p += 2;
+	close = memchr(p, ']', (size_t)(end - p));
+	if (!close || close - p < 10 || strncasecmp(p, "APPENDUID ", 10) != 0)
+		return 0;
+	p += 10;
+	sp = memchr(p, ' ', (size_t)(close - p));
+	if (!sp || num_at(p, (size_t)(sp - p)) == 0) /* the uidvalidity */
+		return 0;
+	return uidset_nth(sp + 1, (size_t)(close - sp - 1), im->append_nth,
+	                  im->append_count);
+}
+
+/* The tagged reply to the APPEND whose message waits: an OK may name
+ * its UID; after NO or BAD nothing was stored (RFC 3501 §6.3.11, and
+ * none of a MULTIAPPEND's messages, RFC 3502 §6.3.11), and it goes out
+ * without one. Either way before the command, as when it was not kept. */
+static void append_reply(ms_session *s, imap *im, const imap_side *sd,
+                         const imap_cmd *c, ms_time ts)
+{
+	if (!append_waiting(im) || im->append_cmd != c->c.seq)
+		return;
+	if (im->reply.status_len == 2 && memcmp(im->reply.status, "OK", 2) == 0)
+		im->msg.uid = append_uid(im, sd);
+	message_emit(s, im, ts);
+}
+
 static void server_tagged(ms_session *s, imap *im, const imap_side *sd,
                           size_t n, ms_time ts)
 {
@@ -1099,6 +1208,7 @@ static void server_tagged(ms_session *s, imap *im, const imap_side *sd,
 	}
 	im->reply.line_count = c->lines + 1;
 	im->reply.bytes = c->bytes + sd->raw;
+	append_reply(s, im, sd, c, ts);
 	emit_command(s, c, &im->reply, ts);
 	reply_effects(s, im, c, ts);
 	cmd_free(im, c);
@@ -1163,7 +1273,7 @@ static void untagged_fetch(ms_session *s, imap *im, uint32_t seq, size_t n,
 	m = msg_at(s, im, seq, true, ts);
 	if (m && f.uid)
 		m->uid = f.uid;
-	if (im->msg_pending) {
+	if (fetch_waiting(im)) {
 		im->msg.uid = f.uid ? f.uid : m ? m->uid : 0;
 		message_emit(s, im, ts);
 	}
@@ -1351,7 +1461,7 @@ static void server_line(ms_session *s, imap *im, imap_side *sd, ms_time ts)
 	} else {
 		server_tagged(s, im, sd, n, ts);
 	}
-	if (im->msg_pending) /* a body outside a FETCH response */
+	if (fetch_waiting(im)) /* a body outside a FETCH response */
 		message_emit(s, im, ts);
 }
 
@@ -1465,6 +1575,11 @@ static bool append_literal(ms_session *s, imap *im, const imap_side *sd,
 		return false;
 	im->msg.direction = MS_DIR_TO_SERVER;
 	im->msg.via = "APPEND";
+	im->append_cmd = 0;
+	im->append_nth = 1;
+	for (size_t i = 0; i < n; i++)
+		im->append_nth +=
+		        t[i].type == MS_IMAP_LITERAL && t[i].depth == 0;
 	im->msg.mailbox = (ms_str){
 	        im->msg_box, ms_imap_string(&t[2], im->msg_box, NAME_MAX_)};
 	append_flags(im, n);
@@ -1498,10 +1613,7 @@ static void literal_end(ms_session *s, imap *im, ms_dir dir, ms_time ts)
 		return;
 	sd->kind = LIT_KEEP;
 	message_finish(s, im, dir, ts);
-	if (dir == MS_DIR_TO_SERVER)
-		message_emit(s, im, ts);
-	else
-		im->msg_pending = true;
+	im->msg_pending = true;
 }
 
 static void literal_start(ms_session *s, imap *im, ms_dir dir,
@@ -1873,7 +1985,11 @@ static void imap_gap(ms_session *s, void *st, ms_dir dir, uint64_t n,
 		if (n == 0)
 			return;
 	}
-	if (dir == MS_DIR_TO_CLIENT && im->msg_pending)
+	/* The reply that would give the waiting message its UID may be in
+	 * the lost bytes; and a lost end of an APPEND's line leaves its
+	 * message to no command. */
+	if ((dir == MS_DIR_TO_CLIENT && im->msg_pending) ||
+	    (append_waiting(im) && im->append_cmd == 0))
 		message_emit(s, im, ts);
 	ms_lines_reset(&sd->lines);
 	line_reset(sd);

@@ -531,7 +531,9 @@ START_TEST(test_fetch_partial)
 END_TEST
 
 /* APPEND: "{n}" waits for "+", "{n+}" does not (RFC 7888); MULTIAPPEND
- * (RFC 3502) sends a second message on the same line. */
+ * (RFC 3502) sends a second message on the same line. The first goes out
+ * when the second starts, before the APPENDUID that names it; the second
+ * waits for it and takes the second UID of the set. */
 START_TEST(test_append)
 {
 	static const step script[] = {
@@ -557,8 +559,8 @@ START_TEST(test_append)
 	       "complete=1 subject=x",
 	       sha[0]);
 	expect(&want,
-	       "message APPEND C box=Sent flags=[\\Draft $Work] size=3 "
-	       "sha256=%s complete=1",
+	       "message APPEND C box=Sent uid=3956 flags=[\\Draft $Work] "
+	       "size=3 sha256=%s complete=1",
 	       sha[1]);
 	expect(&want, "command a3 APPEND args=Sent (\\Seen) {11} (\\Draft "
 	              "$Work) {3+} status=OK code=APPENDUID 38505 3955:3956 "
@@ -567,6 +569,172 @@ START_TEST(test_append)
 	       sha[2]);
 	expect(&want, "command a4 APPEND args=\"My Box\" {2+} status=NO "
 	              "code=TRYCREATE lines=1");
+	expect(&want, "end state=AUTHENTICATED reason=-");
+	check(script, &want);
+}
+END_TEST
+
+/* UIDPLUS (RFC 4315 §3): the tagged OK's APPENDUID gives the message
+ * its UID. It waits for its own command's reply, through another's
+ * (RFC 3501 §2.2.1: any order) and untagged data naming other UIDs. */
+START_TEST(test_append_uid)
+{
+	static const step script[] = {
+	        S(GREETING),
+	        C(LOGIN_C),
+	        S(LOGIN_S),
+	        C("a3 APPEND INBOX (\\Seen) \"15-Jan-2025 10:00:00 +0000\" "
+	          "{11}\r\n"),
+	        S("+ OK\r\n"),
+	        C("Subject: x\n\r\na4 NOOP\r\n"),
+	        S("* 1 FETCH (UID 99 FLAGS (\\Seen))\r\na4 OK done\r\n"),
+	        S("a3 OK [APPENDUID 1735689700 136] Append completed.\r\n"),
+	        END};
+	char sha[65];
+	evlist want = {0};
+
+	sha256_hex("Subject: x\n", 11, sha);
+	expect_all(&want, (const char *const[]){GREETING_EV, LOGIN_EV, NULL});
+	expect(&want, "flags  seq=1 uid=99 flags=[\\Seen]");
+	expect(&want, "command a4 NOOP pipelined status=OK lines=1");
+	expect(&want,
+	       "message APPEND C box=INBOX uid=136 flags=[\\Seen] size=11 "
+	       "sha256=%s complete=1 subject=x",
+	       sha);
+	expect(&want, "command a3 APPEND args=INBOX (\\Seen) \"15-Jan-2025 "
+	              "10:00:00 +0000\" {11} status=OK code=APPENDUID "
+	              "1735689700 136 lines=2");
+	expect(&want, "end state=AUTHENTICATED reason=-");
+	check(script, &want);
+}
+END_TEST
+
+/* MULTIAPPEND (RFC 3502) with UIDPLUS: one UID per message, in order.
+ * The stage is shared, so only the last message can wait for the
+ * reply; it takes its own place in the set, and none when the set has
+ * another size than the command's messages. */
+START_TEST(test_multiappend_uid)
+{
+	static const step script[] = {
+	        S(GREETING),
+	        C(LOGIN_C),
+	        S(LOGIN_S),
+	        C("a3 APPEND Work (\\Seen) {11+}\r\nSubject: x\n "
+	          "{3+}\r\nabc\r\n"),
+	        S("a3 OK [APPENDUID 1735689700 136:137] done\r\n"),
+	        C("a4 APPEND Work {1+}\r\nx {1+}\r\ny\r\n"),
+	        S("a4 OK [APPENDUID 1735689700 140,139] done\r\n"),
+	        C("a5 APPEND Work {1+}\r\nx {1+}\r\ny\r\n"),
+	        S("a5 OK [APPENDUID 1735689700 141] done\r\n"),
+	        END};
+	char sha[4][65];
+	evlist want = {0};
+
+	sha256_hex("Subject: x\n", 11, sha[0]);
+	sha256_hex("abc", 3, sha[1]);
+	sha256_hex("x", 1, sha[2]);
+	sha256_hex("y", 1, sha[3]);
+	expect_all(&want, (const char *const[]){GREETING_EV, LOGIN_EV, NULL});
+	expect(&want,
+	       "message APPEND C box=Work flags=[\\Seen] size=11 sha256=%s "
+	       "complete=1 subject=x",
+	       sha[0]);
+	expect(&want,
+	       "message APPEND C box=Work uid=137 size=3 sha256=%s complete=1",
+	       sha[1]);
+	expect(&want, "command a3 APPEND args=Work (\\Seen) {11+} {3+} "
+	              "status=OK code=APPENDUID 1735689700 136:137 lines=1");
+	expect(&want, "message APPEND C box=Work size=1 sha256=%s complete=1",
+	       sha[2]);
+	expect(&want,
+	       "message APPEND C box=Work uid=139 size=1 sha256=%s complete=1",
+	       sha[3]);
+	expect(&want, "command a4 APPEND args=Work {1+} {1+} status=OK "
+	              "code=APPENDUID 1735689700 140,139 lines=1");
+	expect(&want, "message APPEND C box=Work size=1 sha256=%s complete=1",
+	       sha[2]);
+	expect(&want, "message APPEND C box=Work size=1 sha256=%s complete=1",
+	       sha[3]);
+	expect(&want, "command a5 APPEND args=Work {1+} {1+} status=OK "
+	              "code=APPENDUID 1735689700 141 lines=1");
+	expect(&want, "end state=AUTHENTICATED reason=-");
+	check(script, &want);
+}
+END_TEST
+
+/* A NO or BAD stores nothing (RFC 3501 §6.3.11): no UID, even from a
+ * code that looks like one. */
+START_TEST(test_append_refused)
+{
+	static const step script[] = {
+	        S(GREETING),
+	        C(LOGIN_C),
+	        S(LOGIN_S),
+	        C("a3 APPEND Sent {2+}\r\nhi\r\n"),
+	        S("a3 NO [OVERQUOTA] Quota exceeded\r\n"),
+	        C("a4 APPEND Sent {2+}\r\nhi\r\n"),
+	        S("a4 BAD [APPENDUID 1735689700 136] no\r\n"),
+	        END};
+	char sha[65];
+	evlist want = {0};
+
+	sha256_hex("hi", 2, sha);
+	expect_all(&want, (const char *const[]){GREETING_EV, LOGIN_EV, NULL});
+	expect(&want, "message APPEND C box=Sent size=2 sha256=%s complete=1",
+	       sha);
+	expect(&want, "command a3 APPEND args=Sent {2+} status=NO "
+	              "code=OVERQUOTA lines=1");
+	expect(&want, "message APPEND C box=Sent size=2 sha256=%s complete=1",
+	       sha);
+	expect(&want, "command a4 APPEND args=Sent {2+} status=BAD "
+	              "code=APPENDUID 1735689700 136 lines=1");
+	expect(&want, "end state=AUTHENTICATED reason=-");
+	check(script, &want);
+}
+END_TEST
+
+/* No reply comes: the session's end sends the message out without a
+ * UID, before its command ends unanswered. */
+START_TEST(test_append_end_before_reply)
+{
+	static const step script[] = {S(GREETING), C(LOGIN_C), S(LOGIN_S),
+	                              C("a3 APPEND Sent {2+}\r\nhi\r\n"), END};
+	char sha[65];
+	evlist want = {0};
+
+	sha256_hex("hi", 2, sha);
+	expect_all(&want, (const char *const[]){GREETING_EV, LOGIN_EV, NULL});
+	expect(&want, "message APPEND C box=Sent size=2 sha256=%s complete=1",
+	       sha);
+	expect(&want, "command a3 APPEND args=Sent {2+} unanswered");
+	expect(&want, "end state=AUTHENTICATED reason=-");
+	check(script, &want);
+}
+END_TEST
+
+/* The reply may be in bytes the capture lost: the message goes out at
+ * the server's gap, and does not wait for a reply that may never come;
+ * the command still takes the reply read after the gap (once the line
+ * the gap cut has ended). */
+START_TEST(test_append_gap_before_reply)
+{
+	static const step script[] = {
+	        S(GREETING),
+	        C(LOGIN_C),
+	        S(LOGIN_S),
+	        C("a3 APPEND Sent {2+}\r\nhi\r\n"),
+	        GS(40),
+	        S("lost\r\na3 OK [APPENDUID 1735689700 136] done\r\n"),
+	        END};
+	char sha[65];
+	evlist want = {0};
+
+	sha256_hex("hi", 2, sha);
+	expect_all(&want, (const char *const[]){GREETING_EV, LOGIN_EV, NULL});
+	expect(&want, "message APPEND C box=Sent size=2 sha256=%s complete=1",
+	       sha);
+	expect(&want, "command a3 APPEND args=Sent {2+} status=OK "
+	              "code=APPENDUID 1735689700 136 lines=1");
 	expect(&want, "end state=AUTHENTICATED reason=-");
 	check(script, &want);
 }
@@ -948,6 +1116,11 @@ static Suite *imap_suite(void)
 	tcase_add_test(tc, test_fetch_body);
 	tcase_add_test(tc, test_fetch_partial);
 	tcase_add_test(tc, test_append);
+	tcase_add_test(tc, test_append_uid);
+	tcase_add_test(tc, test_multiappend_uid);
+	tcase_add_test(tc, test_append_refused);
+	tcase_add_test(tc, test_append_end_before_reply);
+	tcase_add_test(tc, test_append_gap_before_reply);
 	tcase_add_test(tc, test_literal_refused);
 	tcase_add_test(tc, test_idle);
 	tcase_add_test(tc, test_flags_and_expunge);
