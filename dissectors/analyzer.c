@@ -299,10 +299,7 @@ static void on_close(void *app, ms_close_reason reason, ms_time ts)
 		                                   ? MS_DIR_TO_SERVER
 		                                   : MS_DIR_TO_CLIENT);
 	ms_session_emit(s, &ev, MS_EV_SESSION_END, ts);
-	if (s->state)
-		s->ops->destroy(s->state);
-	ms_message_free(&s->msg);
-	free(s->user);
+	ms_session_release(s);
 	free(s);
 }
 

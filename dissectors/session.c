@@ -19,6 +19,16 @@ const char *ms_dir_name(ms_dir d)
 	return d == MS_DIR_TO_SERVER ? "to_server" : "to_client";
 }
 
+void ms_session_release(ms_session *s)
+{
+	if (s->state)
+		s->ops->destroy(s->state);
+	s->state = NULL;
+	ms_message_free(&s->msg);
+	free(s->user);
+	s->user = NULL;
+}
+
 void ms_session_emit(ms_session *s, ms_event *ev, ms_event_type type,
                      ms_time ts)
 {

@@ -61,6 +61,10 @@ struct ms_session {
 	void *state;
 };
 
+/* Frees what the session owns (the protocol state, the message stage,
+ * the login name), not the session itself. */
+void ms_session_release(ms_session *s);
+
 /* Fills type-independent fields (session, proto, community_id, ts) and
  * hands the event to the sink. */
 void ms_session_emit(ms_session *s, ms_event *ev, ms_event_type type,

@@ -257,9 +257,8 @@ void h_end(h_session *hs, ms_ev_session_end *end)
 
 void h_close(h_session *hs)
 {
-	hs->h->ops->destroy(hs->s.state);
-	hs->s.state = NULL;
-	ms_message_free(&hs->s.msg);
+	hs->s.ops = hs->h->ops;
+	ms_session_release(&hs->s);
 }
 
 void h_run(const harness *h, const step *script, h_mode mode, size_t k,
