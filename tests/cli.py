@@ -142,6 +142,33 @@ def test_summary_and_several_files(tmp):
     check("bad --summary", p.returncode == 2, p.returncode)
 
 
+def test_findings_on_odd_traffic():
+    """Behaviours no sample exercises: captures of one side, a full flow
+    table, an attached message hidden behind base64."""
+    corpus = os.path.join(SRC, "..", "shared", "corpus")
+    one = os.path.join(corpus, "zeek", "smtp-one-side-only.pcap")
+    if os.path.exists(one):
+        ends = [e for e in events(run("-r", one).stdout)
+                if e["event"] == "session_end"]
+        check("one_sided", ends and
+              all(e.get("one_sided") == "to_server" for e in ends), ends)
+    ev = events(run("-r", os.path.join(SRC, "samples", "smtp-helo.pcap"),
+                    "--max-flows", "1").stdout)
+    evicted = [e for e in ev if e["event"] == "session_end" and
+               e["reason"] == "evicted"]
+    flagged = {e["session"] for e in ev if e["event"] == "anomaly" and
+               e["code"] == "limit_flows"}
+    check("eviction is an anomaly of the evicted session", evicted and
+          {e["session"] for e in evicted} == flagged, (evicted, flagged))
+    encap = os.path.join(corpus, "suricata-verify",
+                         "mime__smtp-mime-encap-8649-combined.pcap")
+    if os.path.exists(encap):
+        codes = [e["code"] for e in events(run("-r", encap).stdout)
+                 if e["event"] == "anomaly"]
+        check("base64 message/rfc822 flagged",
+              "mime_encoded_message" in codes, codes)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_missing_file()
@@ -150,6 +177,7 @@ def main():
         test_usage_errors()
         test_outputs(tmp)
         test_summary_and_several_files(tmp)
+        test_findings_on_odd_traffic()
     for f in failures:
         print("FAIL:", f)
     print(f"{passed} passed, {len(failures)} failed")
